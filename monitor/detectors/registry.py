@@ -1,0 +1,73 @@
+"""Detectors by config name, and building them from the ``detectors:`` config section.
+
+Each entry maps a name to the detector class and its thresholds dataclass; the config
+values are validated against the dataclass (types, unknown keys) and a mistake names the
+key: ``detectors.incursion.lost_after_s: Input should be a valid number``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from monitor.detectors.base import Detector
+from monitor.errors import ConfigError
+
+#: name -> ("module:DetectorClass", "module:ConfigClass" or "")
+DETECTORS: dict[str, tuple[str, str]] = {
+    "incursion": (
+        "monitor.detectors.incursion:IncursionDetector",
+        "monitor.detectors.incursion:IncursionConfig",
+    ),
+    "feed_health": ("monitor.detectors.feed_health:FeedStaleDetector", ""),
+}
+
+
+def _load(path: str) -> Any:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def build_detectors(
+    section: Mapping[str, Mapping[str, Any]] | None = None, *, source: str = "config"
+) -> list[Detector]:
+    """Every known detector, configured from ``section``; ``enabled: false`` turns one off."""
+    section = section or {}
+    unknown = sorted(set(section) - set(DETECTORS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: detectors.{unknown[0]}: unknown detector; known: {', '.join(DETECTORS)}"
+        )
+    out: list[Detector] = []
+    for name, (cls_path, cfg_path) in DETECTORS.items():
+        values = dict(section.get(name) or {})
+        if not values.pop("enabled", True):
+            continue
+        cls = _load(cls_path)
+        if not cfg_path:
+            if values:
+                raise ConfigError(f"{source}: detectors.{name}: takes no settings, got {sorted(values)}")
+            out.append(cls())
+            continue
+        cfg_cls = _load(cfg_path)
+        fields = {f.name for f in dataclasses.fields(cfg_cls)}
+        extra = sorted(set(values) - fields)
+        if extra:
+            raise ConfigError(
+                f"{source}: detectors.{name}.{extra[0]}: unknown setting; "
+                f"known: {', '.join(sorted(fields))}"
+            )
+        try:
+            cfg = TypeAdapter(cfg_cls).validate_python(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"])
+            raise ConfigError(
+                f"{source}: detectors.{name}.{key}: {err['msg']} (got {err.get('input')!r})"
+            ) from None
+        out.append(cls(cfg))
+    return out

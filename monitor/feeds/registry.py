@@ -1,0 +1,29 @@
+"""Which parser reads which capture kind.
+
+Parsers are created per (kind, source) because some keep state between bodies of the same
+stream (NMEA multi-part messages split across reads).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from monitor.feeds.base import ParseFn
+
+#: capture kind -> "module:factory"; each factory takes no argument and returns a ParseFn
+PARSER_FACTORIES: dict[str, str] = {
+    "adsbx_v2": "monitor.feeds.adsbx:make_parser",
+    "opensky_states": "monitor.feeds.opensky:make_parser",
+    "ais_nmea": "monitor.feeds.nmea:make_parser",
+    "aisstream": "monitor.feeds.aisstream:make_parser",
+    "nga_msi": "monitor.feeds.nga_msi:make_parser",
+    "aishub": "monitor.feeds.aishub:make_parser",
+}
+
+
+def make_parser(kind: str) -> ParseFn:
+    """A fresh parser for ``kind``; ``KeyError`` for an unknown kind."""
+    module_name, _, attr = PARSER_FACTORIES[kind].partition(":")
+    factory = getattr(importlib.import_module(module_name), attr)
+    parser: ParseFn = factory()
+    return parser

@@ -1,0 +1,42 @@
+"""Results of the geofence engine, shared by the engine, the pipeline and the detectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from monitor.domain.zone import ZoneVersion
+
+
+class TransitionKind(StrEnum):
+    ENTER = "enter"
+    EXIT = "exit"
+    INSIDE = "inside"
+    CROSS = "cross"
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One subject's relation to one zone, as decided by a batch.
+
+    ``enter`` / ``exit`` are confirmed transitions (after hysteresis); ``inside`` is
+    reported for every later fix while the subject stays, with ``dwell_s`` since the
+    enter; ``cross`` is a straight segment between two consecutive fixes, both outside,
+    that passes through the zone. ``obs_index`` points into the batch's observations (for
+    a ``cross`` it is the second fix; ``prev`` positions give the first).
+    """
+
+    kind: TransitionKind
+    subject_kind: str
+    subject_id: str
+    zone: ZoneVersion
+    at: datetime
+    obs_index: int
+    dwell_s: float = 0.0
+    entered_at: datetime | None = None
+    prev_lon: float | None = None
+    prev_lat: float | None = None
+    prev_at: datetime | None = None
+    crossing_lon: float | None = None
+    crossing_lat: float | None = None

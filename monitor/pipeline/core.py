@@ -1,0 +1,326 @@
+"""The pipeline: capture records in, incidents out.
+
+One :class:`Pipeline` per process. ``process(records)`` runs one batch through every
+stage::
+
+    parse (per feed kind and source) -> tracks (fusion, dedupe) -> geofence (vectorised)
+      -> detectors (pure) -> store (one transaction: incidents, evidence, outbox, positions)
+
+Live polling and replay call the same ``process``; ``tick(now)`` lets time move on without
+data (closing what went quiet). Not thread-safe: one consumer drives it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from monitor.capture import CaptureRecord
+from monitor.detectors.base import (
+    DetectionBatch,
+    Detector,
+    GeofenceView,
+    MonitorState,
+    OpenIncidents,
+)
+from monitor.domain import (
+    ChangeAction,
+    IncidentChange,
+    Notice,
+    Observation,
+    OpenIncident,
+    VesselInfo,
+    ZoneVersion,
+)
+from monitor.errors import ParseError
+from monitor.feeds.base import ParseFn
+from monitor.feeds.registry import make_parser
+from monitor.pipeline.health import FeedHealthBook
+from monitor.pipeline.live import LiveView
+from monitor.store import AppliedChange, OutboxEntry, Store, StoreBatch
+from monitor.tracks import TrackStore
+
+log = logging.getLogger(__name__)
+
+
+class GeofenceEngine(Protocol):
+    """What the pipeline needs of the geofence engine (``monitor.geofence.Geofence``)."""
+
+    @property
+    def index(self) -> Any: ...
+
+    def evaluate(self, observations: Sequence[Observation]) -> GeofenceView: ...
+
+    def replace_zones(self, versions: Sequence[ZoneVersion]) -> None: ...
+
+
+OutboxFn = Callable[[AppliedChange], Sequence[OutboxEntry]]
+ChangeListener = Callable[[Sequence[AppliedChange]], None]
+
+
+@dataclass
+class PipelineStats:
+    records: int = 0
+    observations: int = 0
+    accepted: int = 0
+    changes: int = 0
+    opened: int = 0
+    closed: int = 0
+    parse_errors: Counter[str] = field(default_factory=Counter)
+    unusable_bodies: Counter[str] = field(default_factory=Counter)
+    zone_versions: int = 0
+    notices: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: PipelineStats) -> None:
+        self.records += other.records
+        self.observations += other.observations
+        self.accepted += other.accepted
+        self.changes += other.changes
+        self.opened += other.opened
+        self.closed += other.closed
+        self.parse_errors.update(other.parse_errors)
+        self.unusable_bodies.update(other.unusable_bodies)
+        self.zone_versions += other.zone_versions
+        self.notices += other.notices
+        self.seconds += other.seconds
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    #: keep one stored position per subject per this many seconds (0: keep none)
+    observation_sample_s: float = 60.0
+    #: forget tracks idle for longer than this
+    track_idle_expiry_s: float = 6 * 3600.0
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        geofence: GeofenceEngine,
+        detectors: Sequence[Detector],
+        store: Store | None,
+        config: PipelineConfig | None = None,
+        health: FeedHealthBook | None = None,
+        outbox: OutboxFn | None = None,
+        zone_origin_for: Callable[[str], str] | None = None,
+    ) -> None:
+        self.config = config or PipelineConfig()
+        self.geofence = geofence
+        self.detectors = list(detectors)
+        self.store = store
+        self.outbox = outbox
+        self.health = health or FeedHealthBook()
+        self.tracks = TrackStore(idle_expiry_s=self.config.track_idle_expiry_s)
+        self.open = OpenIncidents()
+        self.vessels: dict[str, VesselInfo] = {}
+        self.notices: list[Notice] = []
+        self.live = LiveView()
+        self.listeners: list[ChangeListener] = []
+        self._parsers: dict[tuple[str, str], ParseFn] = {}
+        self._last_stored: dict[tuple[str, str], datetime] = {}
+        self._zone_origin_for = zone_origin_for or (lambda feed: feed)
+        self.now: datetime | None = None
+        self.state = MonitorState(
+            tracks=self.tracks,
+            zones=geofence.index,
+            open=self.open,
+            feeds=self.health,
+            vessels=self.vessels,
+        )
+        if store is not None:
+            for inc in store.open_incidents():
+                self.open.by_key[inc.dedupe_key] = inc
+
+    # --- parsing ----------------------------------------------------------------------------
+
+    def _parser(self, kind: str, source: str) -> ParseFn:
+        key = (kind, source)
+        parser = self._parsers.get(key)
+        if parser is None:
+            parser = self._parsers[key] = make_parser(kind)
+        return parser
+
+    def parse(
+        self, records: Iterable[CaptureRecord], stats: PipelineStats
+    ) -> tuple[list[Observation], list[VesselInfo], list[ZoneVersion]]:
+        observations: list[Observation] = []
+        vessel_info: list[VesselInfo] = []
+        zones: list[ZoneVersion] = []
+        for rec in records:
+            stats.records += 1
+            source = rec.source_name
+            try:
+                result = self._parser(rec.feed, source)(
+                    rec.body, received_at=rec.received_at, source=source, record_ref=rec.ref
+                )
+            except ParseError as exc:
+                stats.unusable_bodies[f"{rec.feed}:{exc.reason}"] += 1
+                self.health.parse_failed(source, rec.feed, rec.received_at, exc.reason, exc.detail)
+                continue
+            except Exception as exc:  # a parser bug must not stop the monitor: log it loudly
+                log.exception("parser for %s failed on record %s", rec.feed, rec.ref)
+                stats.unusable_bodies[f"{rec.feed}:parser_bug"] += 1
+                self.health.parse_failed(source, rec.feed, rec.received_at, "parser_bug", repr(exc))
+                continue
+            for reason, n in result.errors.items():
+                stats.parse_errors[f"{rec.feed}:{reason}"] += n
+            if result.error_samples:
+                log.debug("feed %s skipped items: %s", source, "; ".join(result.error_samples[:5]))
+            self.health.data(
+                source,
+                rec.feed,
+                rec.received_at,
+                items=len(result.observations) + len(result.vessel_info),
+                errors=result.errors,
+            )
+            observations.extend(result.observations)
+            vessel_info.extend(result.vessel_info)
+            zones.extend(result.zone_versions)
+            self.notices.extend(result.notices)
+            stats.notices += len(result.notices)
+        return observations, vessel_info, zones
+
+    # --- one batch ----------------------------------------------------------------------------
+
+    def process(
+        self, records: Sequence[CaptureRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
+    ) -> PipelineStats:
+        started = time.perf_counter()
+        stats = PipelineStats()
+        observations, vessel_info, zones = self.parse(records, stats)
+        if zones:
+            self._add_zones(zones, records)
+            stats.zone_versions += len(zones)
+        for info in vessel_info:
+            self.vessels[info.mmsi] = info
+        now = max((r.received_at for r in records), default=self.now)
+        if now is None:
+            stats.seconds = time.perf_counter() - started
+            return stats
+        if self.now is not None and now < self.now:
+            now = self.now
+        self.now = now
+        stats.observations = len(observations)
+        accepted = self.tracks.ingest(observations)
+        stats.accepted = len(accepted)
+        geo = self.geofence.evaluate(accepted)
+        changes = self._detect(DetectionBatch(accepted, geo), now)
+        self._commit(changes, accepted, vessel_info, stats, checkpoint)
+        self.live.publish(self.tracks, now, accepted)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def tick(self, now: datetime) -> PipelineStats:
+        """Let data time reach ``now`` without new data (closes what went quiet)."""
+        stats = PipelineStats()
+        if self.now is not None and now < self.now:
+            return stats
+        self.now = now
+        changes = self._detect(DetectionBatch.empty(), now)
+        self._commit(changes, [], [], stats, None)
+        self.tracks.expire(now)
+        return stats
+
+    def _detect(self, batch: DetectionBatch, now: datetime) -> list[IncidentChange]:
+        changes: list[IncidentChange] = []
+        for det in self.detectors:
+            changes.extend(det.detect(batch, self.state, now))
+        return changes
+
+    def _sample(self, accepted: Sequence[Observation]) -> list[Observation]:
+        every = self.config.observation_sample_s
+        if every <= 0:
+            return []
+        keep = []
+        last_stored = self._last_stored
+        for obs in accepted:
+            key = (obs.subject_kind.value, obs.subject_id)
+            prev = last_stored.get(key)
+            if prev is None or (obs.time - prev).total_seconds() >= every:
+                last_stored[key] = obs.time
+                keep.append(obs)
+        return keep
+
+    def _commit(
+        self,
+        changes: list[IncidentChange],
+        accepted: Sequence[Observation],
+        vessel_info: list[VesselInfo],
+        stats: PipelineStats,
+        checkpoint: tuple[str, dict[str, Any]] | None,
+    ) -> None:
+        health_states, outages = self.health.drain()
+        applied: list[AppliedChange] = []
+        if self.store is not None:
+            batch = StoreBatch(
+                changes=changes,
+                observations=self._sample(accepted),
+                vessel_info=vessel_info,
+                feed_health=health_states,
+                outages=outages,
+                checkpoint=checkpoint,
+            )
+            if batch:
+                applied = self.store.apply(batch, self.outbox)
+        else:
+            applied = [AppliedChange(c, 0, 0, 0, c.action is ChangeAction.OPEN) for c in changes]
+        self._update_open(applied)
+        stats.changes += len(applied)
+        stats.opened += sum(1 for a in applied if a.created)
+        stats.closed += sum(1 for a in applied if a.change.action is ChangeAction.CLOSE)
+        if applied:
+            for listener in self.listeners:
+                try:
+                    listener(applied)
+                except Exception:  # a listener (console alert, SSE) must not stop the pipeline
+                    log.exception("incident listener failed")
+
+    def _update_open(self, applied: Sequence[AppliedChange]) -> None:
+        for a in applied:
+            ch = a.change
+            if ch.action is ChangeAction.CLOSE:
+                self.open.by_key.pop(ch.dedupe_key, None)
+                continue
+            cur = self.open.by_key.get(ch.dedupe_key)
+            if cur is None:
+                self.open.by_key[ch.dedupe_key] = OpenIncident(
+                    dedupe_key=ch.dedupe_key,
+                    kind=ch.kind,
+                    severity=ch.severity,
+                    started_at=ch.at,
+                    last_seen_at=ch.at,
+                    subject_id=ch.subject_id,
+                    zone_id=ch.zone_id,
+                    details=dict(ch.details),
+                )
+            else:
+                cur.severity = ch.severity
+                cur.last_seen_at = max(cur.last_seen_at, ch.at)
+                cur.details = dict(ch.details)
+
+    def _add_zones(self, zones: list[ZoneVersion], records: Sequence[CaptureRecord]) -> None:
+        if self.store is not None:
+            origin = self._zone_origin_for(records[0].feed if records else "feed")
+            self.store.add_versions(zones, origin=origin)
+        known = {v.key: v for v in self.geofence.index.versions}
+        new = [z for z in zones if z.key not in known]
+        if new:
+            self.geofence.replace_zones([*known.values(), *new])
+            self.state.zones = self.geofence.index
+            log.info("zones: %d new version(s) from feeds", len(new))
+
+    def run_until(self, now: datetime, step_s: float = 60.0) -> None:
+        """Tick forward to ``now`` in steps (end of a replay)."""
+        if self.now is None:
+            return
+        t = self.now
+        while t < now:
+            t = min(now, t + timedelta(seconds=step_s))
+            self.tick(t)

@@ -1,0 +1,269 @@
+"""The live service: APScheduler polls, streaming feeds, one pipeline consumer, the web app.
+
+* Each polling feed is one APScheduler job (``max_instances=1``, ``coalesce``, jitter). A
+  failing feed backs off exponentially, honouring ``Retry-After`` and OpenSky's
+  ``X-Rate-Limit-Retry-After-Seconds`` (``RateLimited.retry_after_s``); it never stops
+  the other feeds.
+* Streaming feeds (aisstream, NMEA) run as tasks that push records.
+* Every record goes through a bounded queue to ONE consumer that records it to the capture
+  file (``--record``) and runs the pipeline in a worker thread.
+* SIGINT / SIGTERM stop the feeds, drain the queue through the pipeline, close the capture
+  file and the database: nothing received is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.capture import CaptureRecord, CaptureWriter
+from monitor.errors import FeedError, RateLimited
+from monitor.feeds.base import PollingAdapter, StreamingAdapter
+from monitor.service.runtime import Runtime
+from monitor.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Backoff:
+    base_s: float = 5.0
+    max_s: float = 900.0
+    failures: int = 0
+
+    def next_delay(self, retry_after_s: float | None = None) -> float:
+        self.failures += 1
+        delay = min(self.max_s, self.base_s * 2 ** (self.failures - 1))
+        delay *= 0.8 + 0.4 * random.random()
+        if retry_after_s is not None:
+            delay = max(delay, retry_after_s)
+        return delay
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class LiveOptions:
+    record_path: Path | None = None
+    queue_size: int = 20_000
+    batch_records: int = 200
+    batch_wait_s: float = 0.5
+    tick_every_s: float = 5.0
+    #: runs alongside (the web server, fake feeds in the demo); cancelled at shutdown
+    extra_tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+
+
+class LiveService:
+    def __init__(
+        self,
+        runtime: Runtime,
+        polling: Sequence[PollingAdapter],
+        streaming: Sequence[StreamingAdapter],
+        options: LiveOptions | None = None,
+        *,
+        clock: Callable[[], object] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.pipeline = runtime.pipeline
+        self.health = runtime.health
+        self.polling = list(polling)
+        self.streaming = list(streaming)
+        self.options = options or LiveOptions()
+        self.stop_event = asyncio.Event()
+        self.queue: asyncio.Queue[CaptureRecord] = asyncio.Queue(self.options.queue_size)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._backoff: dict[str, Backoff] = {}
+        self._writer: CaptureWriter | None = None
+        self._seq = 0
+        self.records_in = 0
+        self.records_processed = 0
+
+    # --- producers -------------------------------------------------------------------------
+
+    async def emit(self, record: CaptureRecord) -> None:
+        self._seq += 1
+        if record.ref is None:
+            record = CaptureRecord(
+                record.feed,
+                record.received_at,
+                record.body,
+                record.source,
+                f"live:{record.source_name}:{self._seq}",
+            )
+        self.records_in += 1
+        await self.queue.put(record)
+
+    async def _poll(self, adapter: PollingAdapter) -> None:
+        backoff = self._backoff.setdefault(adapter.name, Backoff())
+        started = time.perf_counter()
+        try:
+            result = await adapter.poll()
+        except RateLimited as exc:
+            delay = backoff.next_delay(exc.retry_after_s)
+            self.health.poll_failed(adapter.name, utcnow(), reason=exc.reason, detail=exc.detail)
+            log.warning("feed %s rate-limited: next poll in %.0f s", adapter.name, delay)
+            self._reschedule(adapter, delay)
+            return
+        except FeedError as exc:
+            delay = backoff.next_delay()
+            self.health.poll_failed(adapter.name, utcnow(), reason=exc.reason, detail=exc.detail)
+            log.warning("feed %s failed (%s): next poll in %.0f s", adapter.name, exc, delay)
+            self._reschedule(adapter, delay)
+            return
+        except Exception as exc:  # an adapter bug must not stop the scheduler
+            delay = backoff.next_delay()
+            log.exception("feed %s: unexpected error; next poll in %.0f s", adapter.name, delay)
+            self.health.poll_failed(adapter.name, utcnow(), reason="adapter_bug", detail=repr(exc))
+            self._reschedule(adapter, delay)
+            return
+        latency = time.perf_counter() - started
+        backoff.reset()
+        items = sum(_body_items(r.body) for r in result.records)
+        self.health.poll_ok(adapter.name, utcnow(), items=items, latency_s=latency)
+        log.info(
+            "feed %s: %d response(s), ~%d items in %.2f s",
+            adapter.name,
+            len(result.records),
+            items,
+            latency,
+        )
+        for rec in result.records:
+            await self.emit(rec)
+        if result.next_delay_s is not None:
+            self._reschedule(adapter, result.next_delay_s)
+
+    def _reschedule(self, adapter: PollingAdapter, delay_s: float) -> None:
+        job = self.scheduler.get_job(adapter.name)
+        if job is not None:
+            job.modify(next_run_time=utcnow() + timedelta(seconds=delay_s))
+
+    # --- consumer --------------------------------------------------------------------------
+
+    async def _consume(self) -> None:
+        opts = self.options
+        last_tick = time.monotonic()
+        while True:
+            batch: list[CaptureRecord] = []
+            try:
+                first = await asyncio.wait_for(self.queue.get(), timeout=opts.tick_every_s)
+                batch.append(first)
+                deadline = time.monotonic() + opts.batch_wait_s
+                while len(batch) < opts.batch_records:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        batch.append(await asyncio.wait_for(self.queue.get(), timeout=remaining))
+                    except TimeoutError:
+                        break
+            except TimeoutError:
+                pass
+            if batch:
+                await self._process(batch)
+            elif self.stop_event.is_set():
+                return
+            if time.monotonic() - last_tick >= opts.tick_every_s:
+                last_tick = time.monotonic()
+                await asyncio.to_thread(self.pipeline.tick, utcnow())
+
+    async def _process(self, batch: list[CaptureRecord]) -> None:
+        if self._writer is not None:
+            for rec in batch:
+                self._writer.write(rec)
+        try:
+            await asyncio.to_thread(self.pipeline.process, batch)
+        except Exception:
+            # the database went away or refused the batch: keep the records and retry
+            log.exception("pipeline failed on a batch of %d records; retrying in 5 s", len(batch))
+            await asyncio.sleep(5)
+            try:
+                await asyncio.to_thread(self.pipeline.process, batch)
+            except Exception:
+                log.exception("batch of %d records dropped after retry", len(batch))
+                return
+        self.records_processed += len(batch)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop_event.set)
+        if self.options.record_path is not None:
+            self._writer = CaptureWriter(self.options.record_path)
+            log.info("recording every feed response to %s", self.options.record_path)
+        for adapter in self.polling:
+            self.health.register(adapter.name, adapter.kind)
+            self.scheduler.add_job(
+                self._poll,
+                "interval",
+                seconds=adapter.interval_s,
+                args=[adapter],
+                id=adapter.name,
+                name=adapter.name,
+                max_instances=1,
+                coalesce=True,
+                jitter=min(5.0, adapter.interval_s * 0.1),
+                next_run_time=utcnow(),
+                misfire_grace_time=max(1, int(adapter.interval_s)),
+            )
+        self.scheduler.start()
+        tasks = [asyncio.create_task(self._consume(), name="pipeline")]
+        streams = [
+            asyncio.create_task(s.run(self.emit, self.stop_event, self.health), name=s.name)
+            for s in self.streaming
+        ]
+        for s in self.streaming:
+            self.health.register(s.name, s.kind)
+        extras = [asyncio.create_task(fn(self.stop_event)) for fn in self.options.extra_tasks]
+        try:
+            await self.stop_event.wait()
+        finally:
+            log.info("stopping: draining %d queued record(s)", self.queue.qsize())
+            self.scheduler.shutdown(wait=False)
+            for t in streams:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(t, timeout=5)
+            for a in self.polling:
+                with contextlib.suppress(Exception):
+                    await a.aclose()
+            self.stop_event.set()
+            await tasks[0]
+            for t in extras:
+                t.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+            if self._writer is not None:
+                self._writer.close()
+            log.info(
+                "stopped: %d record(s) received, %d processed", self.records_in, self.records_processed
+            )
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+
+def _body_items(body: object) -> int:
+    if isinstance(body, dict):
+        for key in ("ac", "aircraft", "states", "broadcast-warn"):
+            value = body.get(key)
+            if isinstance(value, list):
+                return len(value)
+        return 1
+    if isinstance(body, str):
+        return body.count("\n") + 1
+    if isinstance(body, list):
+        return len(body)
+    return 0

@@ -1,0 +1,754 @@
+"""The store: every read and write of the database goes through :class:`Store`.
+
+Writes come in batches (:class:`StoreBatch`) applied in ONE transaction: incident changes
+with their timeline events, evidence and alert outbox rows, downsampled observations,
+vessel data, feed health and checkpoints. Alerts therefore never disagree with incidents,
+and a crash leaves either the whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import shapely
+from sqlalchemy import Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy.engine import Connection
+
+from monitor.domain import (
+    AppliesTo,
+    ChangeAction,
+    IncidentChange,
+    IncidentKind,
+    IncidentStatus,
+    Observation,
+    OpenIncident,
+    Severity,
+    VesselInfo,
+    ZoneChange,
+    ZoneKind,
+    ZoneStatus,
+    ZoneVersion,
+)
+from monitor.domain.zone import UNLIMITED_FT
+from monitor.store.db import make_engine, migrate
+from monitor.store.models import (
+    AlertAttemptRow,
+    AlertOutboxRow,
+    CheckpointRow,
+    EvidenceRow,
+    FeedHealthRow,
+    FeedOutageRow,
+    IncidentEventRow,
+    IncidentRow,
+    ObservationRow,
+    TrafficStatRow,
+    VesselInfoRow,
+    ZoneVersionRow,
+)
+from monitor.store.queries import IncidentQuery, decode_cursor, encode_cursor
+from monitor.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+INC = IncidentRow.__table__
+EVT = IncidentEventRow.__table__
+EVD = EvidenceRow.__table__
+OBS = ObservationRow.__table__
+ZV = ZoneVersionRow.__table__
+VI = VesselInfoRow.__table__
+FH = FeedHealthRow.__table__
+FO = FeedOutageRow.__table__
+OUT = AlertOutboxRow.__table__
+ATT = AlertAttemptRow.__table__
+TS = TrafficStatRow.__table__
+CP = CheckpointRow.__table__
+
+#: most points kept in an incident's track geometry (older ones are thinned)
+MAX_TRACK_POINTS = 400
+#: most evidence rows kept per incident
+MAX_EVIDENCE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One alert to send, produced by the alert rules for one incident change."""
+
+    idempotency_key: str
+    rule: str
+    channel: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedChange:
+    change: IncidentChange
+    incident_id: int
+    event_id: int
+    seq: int
+    created: bool
+
+
+#: called inside the transaction for each applied change; returns outbox rows to insert
+OutboxFn = Callable[[AppliedChange], Sequence[OutboxEntry]]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealthState:
+    source: str
+    kind: str
+    status: str
+    last_poll_at: datetime | None
+    last_ok_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    polls: int
+    failures: int
+    records: int
+    items: int
+    latency_s: float | None
+    errors: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    source: str
+    started_at: datetime
+    ended_at: datetime | None
+    reason: str
+
+
+@dataclass
+class StoreBatch:
+    changes: list[IncidentChange] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    vessel_info: list[VesselInfo] = field(default_factory=list)
+    feed_health: list[FeedHealthState] = field(default_factory=list)
+    outages: list[Outage] = field(default_factory=list)
+    traffic: list[tuple[datetime, str, int]] = field(default_factory=list)
+    checkpoint: tuple[str, dict[str, Any]] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.changes
+            or self.observations
+            or self.vessel_info
+            or self.feed_health
+            or self.outages
+            or self.traffic
+            or self.checkpoint
+        )
+
+
+class Store:
+    """Database access for the whole monitor (SQLite or PostgreSQL + PostGIS)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._open_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        engine = make_engine(url)
+        if migrate_schema:
+            migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def apply(self, batch: StoreBatch, outbox: OutboxFn | None = None) -> list[AppliedChange]:
+        """Apply a batch in one transaction; returns the incident changes as applied."""
+        applied: list[AppliedChange] = []
+        with self.engine.begin() as conn:
+            for change in batch.changes:
+                done = self._apply_change(conn, change)
+                if done is None:
+                    continue
+                applied.append(done)
+                if outbox is not None:
+                    entries = outbox(done)
+                    if entries:
+                        self._insert_outbox(conn, done, entries)
+            if batch.observations:
+                self._insert_observations(conn, batch.observations)
+            if batch.vessel_info:
+                self._upsert_vessels(conn, batch.vessel_info)
+            for health in batch.feed_health:
+                self._upsert_health(conn, health)
+            for outage in batch.outages:
+                self._record_outage(conn, outage)
+            for hour, zone_id, aircraft in batch.traffic:
+                self._upsert_traffic(conn, hour, zone_id, aircraft)
+            if batch.checkpoint is not None:
+                self._save_checkpoint(conn, *batch.checkpoint)
+        for done in applied:
+            if done.change.action is ChangeAction.CLOSE:
+                self._open_ids.pop(done.change.dedupe_key, None)
+            else:
+                self._open_ids[done.change.dedupe_key] = done.incident_id
+        return applied
+
+    def _incident_id(self, conn: Connection, key: str) -> tuple[int, int, str, Any] | None:
+        row = conn.execute(
+            select(INC.c.id, INC.c.change_seq, INC.c.status, INC.c.geom).where(
+                INC.c.dedupe_key == key
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2], row[3])
+
+    def _apply_change(self, conn: Connection, ch: IncidentChange) -> AppliedChange | None:
+        existing = self._incident_id(conn, ch.dedupe_key)
+        now = utcnow()
+        if existing is None:
+            if ch.action is ChangeAction.CLOSE:
+                log.debug("close of unknown incident %s ignored", ch.dedupe_key)
+                return None
+            geom = _track_geometry(None, ch)
+            bounds = geom.bounds if geom is not None else (None, None, None, None)
+            values = {
+                "dedupe_key": ch.dedupe_key,
+                "kind": ch.kind.value,
+                "severity": ch.severity.value,
+                "severity_rank": ch.severity.rank,
+                "status": IncidentStatus.OPEN.value,
+                "subject_kind": ch.subject_kind,
+                "subject_id": ch.subject_id,
+                "subject_label": ch.subject_label,
+                "zone_id": ch.zone_id,
+                "zone_version": ch.zone_version,
+                "started_at": ch.at,
+                "last_seen_at": ch.at,
+                "ended_at": None,
+                "updated_at": now,
+                "lat": ch.lat,
+                "lon": ch.lon,
+                "min_lon": bounds[0],
+                "min_lat": bounds[1],
+                "max_lon": bounds[2],
+                "max_lat": bounds[3],
+                "geom": geom,
+                "summary": ch.summary,
+                "details": dict(ch.details),
+                "change_seq": 1,
+            }
+            incident_id = conn.execute(insert(INC).values(**values).returning(INC.c.id)).scalar_one()
+            seq, action, created = 1, ChangeAction.OPEN, True
+        else:
+            incident_id, prev_seq, status, old_geom = existing
+            if status == IncidentStatus.CLOSED.value and ch.action is not ChangeAction.OPEN:
+                return None
+            seq = prev_seq + 1
+            action = ChangeAction.UPDATE if ch.action is ChangeAction.OPEN else ch.action
+            created = False
+            geom = _track_geometry(old_geom, ch)
+            values = {
+                "severity": ch.severity.value,
+                "severity_rank": ch.severity.rank,
+                "last_seen_at": ch.at,
+                "updated_at": now,
+                "summary": ch.summary,
+                "details": dict(ch.details),
+                "change_seq": seq,
+            }
+            if ch.zone_version is not None:
+                values["zone_version"] = ch.zone_version
+            if ch.subject_label:
+                values["subject_label"] = ch.subject_label
+            if ch.lat is not None and ch.lon is not None:
+                values["lat"], values["lon"] = ch.lat, ch.lon
+            if geom is not None and ch.track:
+                b = geom.bounds
+                values.update(geom=geom, min_lon=b[0], min_lat=b[1], max_lon=b[2], max_lat=b[3])
+            if action is ChangeAction.CLOSE:
+                values["status"] = IncidentStatus.CLOSED.value
+                values["ended_at"] = ch.at
+            elif status == IncidentStatus.CLOSED.value:
+                values["status"] = IncidentStatus.OPEN.value
+                values["ended_at"] = None
+            conn.execute(update(INC).where(INC.c.id == incident_id).values(**values))
+        event_id = conn.execute(
+            insert(EVT)
+            .values(
+                incident_id=incident_id,
+                seq=seq,
+                action=action.value,
+                at=ch.at,
+                severity=ch.severity.value,
+                summary=ch.summary,
+                details=_jsonable(ch.details),
+            )
+            .returning(EVT.c.id)
+        ).scalar_one()
+        if ch.evidence:
+            count = conn.execute(
+                select(func.count()).select_from(EVD).where(EVD.c.incident_id == incident_id)
+            ).scalar_one()
+            room = MAX_EVIDENCE - count
+            rows = [
+                {
+                    "incident_id": incident_id,
+                    "observed_at": e.observed_at,
+                    "source": e.source,
+                    "note": e.note,
+                    "record_ref": e.record_ref,
+                    "subject_id": e.subject_id,
+                    "lat": e.lat,
+                    "lon": e.lon,
+                    "altitude_ft": e.altitude_ft,
+                    "ground_speed_kt": e.ground_speed_kt,
+                    "track_deg": e.track_deg,
+                }
+                for e in ch.evidence[: max(room, 0)]
+            ]
+            if rows:
+                conn.execute(insert(EVD), rows)
+        final = IncidentChange(
+            action=action,
+            dedupe_key=ch.dedupe_key,
+            kind=ch.kind,
+            severity=ch.severity,
+            at=ch.at,
+            summary=ch.summary,
+            subject_kind=ch.subject_kind,
+            subject_id=ch.subject_id,
+            subject_label=ch.subject_label,
+            zone_id=ch.zone_id,
+            zone_version=ch.zone_version,
+            lat=ch.lat,
+            lon=ch.lon,
+            details=ch.details,
+            evidence=ch.evidence,
+            track=ch.track,
+        )
+        return AppliedChange(final, incident_id, event_id, seq, created)
+
+    def _insert_outbox(
+        self, conn: Connection, done: AppliedChange, entries: Sequence[OutboxEntry]
+    ) -> None:
+        now = utcnow()
+        for entry in entries:
+            stmt = _insert_ignore(self.dialect, OUT).values(
+                idempotency_key=entry.idempotency_key,
+                rule=entry.rule,
+                channel=entry.channel,
+                incident_id=done.incident_id,
+                event_id=done.event_id,
+                created_at=now,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                payload=entry.payload,
+            )
+            conn.execute(stmt)
+
+    def _insert_observations(self, conn: Connection, observations: Sequence[Observation]) -> None:
+        conn.execute(
+            insert(OBS),
+            [
+                {
+                    "subject_kind": o.subject_kind.value,
+                    "subject_id": o.subject_id,
+                    "observed_at": o.time,
+                    "lat": o.lat,
+                    "lon": o.lon,
+                    "altitude_ft": o.altitude_ft,
+                    "ground_speed_kt": o.ground_speed_kt,
+                    "track_deg": o.track_deg,
+                    "callsign": o.callsign or o.name,
+                    "source": o.source,
+                    "record_ref": o.record_ref,
+                }
+                for o in observations
+            ],
+        )
+
+    def _upsert_vessels(self, conn: Connection, infos: Sequence[VesselInfo]) -> None:
+        from monitor.store.upsert import upsert
+
+        latest: dict[str, VesselInfo] = {}
+        for info in infos:
+            latest[info.mmsi] = info
+        for info in latest.values():
+            values = {
+                "mmsi": info.mmsi,
+                "name": info.name,
+                "imo": info.imo,
+                "callsign": info.callsign,
+                "ship_type": info.ship_type,
+                "length_m": info.length_m,
+                "beam_m": info.beam_m,
+                "destination": info.destination,
+                "updated_at": info.time,
+            }
+            keep = {k: v for k, v in values.items() if v is not None}
+            conn.execute(upsert(self.dialect, VI, keep, ["mmsi"]))
+
+    def _upsert_health(self, conn: Connection, h: FeedHealthState) -> None:
+        from monitor.store.upsert import upsert
+
+        values = {
+            "source": h.source,
+            "kind": h.kind,
+            "status": h.status,
+            "last_poll_at": h.last_poll_at,
+            "last_ok_at": h.last_ok_at,
+            "last_error_at": h.last_error_at,
+            "last_error": h.last_error,
+            "polls": h.polls,
+            "failures": h.failures,
+            "records": h.records,
+            "items": h.items,
+            "latency_s": h.latency_s,
+            "errors": dict(h.errors),
+            "updated_at": utcnow(),
+        }
+        conn.execute(upsert(self.dialect, FH, values, ["source"]))
+
+    def _record_outage(self, conn: Connection, outage: Outage) -> None:
+        open_row = conn.execute(
+            select(FO.c.id).where(
+                and_(FO.c.source == outage.source, FO.c.started_at == outage.started_at)
+            )
+        ).first()
+        if open_row is None:
+            conn.execute(
+                insert(FO).values(
+                    source=outage.source,
+                    started_at=outage.started_at,
+                    ended_at=outage.ended_at,
+                    reason=outage.reason,
+                )
+            )
+        else:
+            conn.execute(
+                update(FO).where(FO.c.id == open_row[0]).values(ended_at=outage.ended_at)
+            )
+
+    def _upsert_traffic(self, conn: Connection, hour: datetime, zone_id: str, n: int) -> None:
+        from monitor.store.upsert import upsert
+
+        conn.execute(
+            upsert(self.dialect, TS, {"hour": hour, "zone_id": zone_id, "aircraft": n}, ["hour", "zone_id"])
+        )
+
+    def _save_checkpoint(self, conn: Connection, name: str, position: dict[str, Any]) -> None:
+        from monitor.store.upsert import upsert
+
+        conn.execute(
+            upsert(
+                self.dialect,
+                CP,
+                {"name": name, "position": position, "updated_at": utcnow()},
+                ["name"],
+            )
+        )
+
+    # --- reads: incidents -----------------------------------------------------------------
+
+    def open_incidents(self) -> list[OpenIncident]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(INC).where(INC.c.status == IncidentStatus.OPEN.value)).all()
+        out = []
+        for r in rows:
+            self._open_ids[r.dedupe_key] = r.id
+            out.append(
+                OpenIncident(
+                    dedupe_key=r.dedupe_key,
+                    kind=IncidentKind(r.kind),
+                    severity=Severity(r.severity),
+                    started_at=r.started_at if r.started_at.tzinfo else r.started_at,
+                    last_seen_at=r.last_seen_at,
+                    subject_id=r.subject_id,
+                    zone_id=r.zone_id,
+                    details=dict(r.details or {}),
+                )
+            )
+        return out
+
+    def query_incidents(self, q: IncidentQuery) -> tuple[list[Any], str | None]:
+        """Incidents matching ``q``, newest first, and the cursor of the next page."""
+        stmt = select(INC)
+        conds = []
+        if q.ids:
+            conds.append(INC.c.id.in_(q.ids))
+        if q.since is not None:
+            conds.append(or_(INC.c.ended_at.is_(None), INC.c.ended_at >= q.since))
+            conds.append(INC.c.last_seen_at >= q.since)
+        if q.until is not None:
+            conds.append(INC.c.started_at <= q.until)
+        if q.zone:
+            conds.append(INC.c.zone_id == q.zone)
+        if q.kinds:
+            conds.append(INC.c.kind.in_(q.kinds))
+        if q.min_severity:
+            conds.append(INC.c.severity_rank >= Severity(q.min_severity).rank)
+        if q.status:
+            conds.append(INC.c.status == q.status)
+        if q.subject:
+            s = q.subject.strip()
+            conds.append(
+                or_(
+                    INC.c.subject_id == s.lower(),
+                    INC.c.subject_id == s,
+                    func.upper(INC.c.subject_label) == s.upper(),
+                )
+            )
+        if q.bbox is not None:
+            conds.append(self._bbox_condition(q.bbox))
+        if q.cursor:
+            c_started, c_id = decode_cursor(q.cursor)
+            conds.append(
+                or_(
+                    INC.c.started_at < c_started,
+                    and_(INC.c.started_at == c_started, INC.c.id < c_id),
+                )
+            )
+        if conds:
+            stmt = stmt.where(and_(*conds))
+        stmt = stmt.order_by(INC.c.started_at.desc(), INC.c.id.desc()).limit(q.limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        next_cursor = None
+        if len(rows) > q.limit:
+            rows = rows[: q.limit]
+            last = rows[-1]
+            next_cursor = encode_cursor(last.started_at, last.id)
+        return list(rows), next_cursor
+
+    def _bbox_condition(self, bbox: tuple[float, float, float, float]) -> Any:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        if self.dialect == "postgresql":
+            return text(
+                "ST_Intersects(incident.geom, ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326))"
+            ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat)
+        if self.dialect == "sqlite":
+            return INC.c.id.in_(
+                text(
+                    "SELECT id FROM incident_rtree WHERE max_lon >= :bx0 AND min_lon <= :bx1 "
+                    "AND max_lat >= :by0 AND min_lat <= :by1"
+                ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat)
+            )
+        return and_(
+            INC.c.max_lon >= min_lon,
+            INC.c.min_lon <= max_lon,
+            INC.c.max_lat >= min_lat,
+            INC.c.min_lat <= max_lat,
+        )
+
+    def incident(self, incident_id: int) -> dict[str, Any] | None:
+        """One incident with its timeline, evidence and alerts."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(INC).where(INC.c.id == incident_id)).first()
+            if row is None:
+                return None
+            events = conn.execute(
+                select(EVT).where(EVT.c.incident_id == incident_id).order_by(EVT.c.seq)
+            ).all()
+            evidence = conn.execute(
+                select(EVD).where(EVD.c.incident_id == incident_id).order_by(EVD.c.observed_at)
+            ).all()
+            alerts = conn.execute(
+                select(OUT).where(OUT.c.incident_id == incident_id).order_by(OUT.c.id)
+            ).all()
+        return {"incident": row, "events": events, "evidence": evidence, "alerts": alerts}
+
+    def count_incidents(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(INC)).scalar_one())
+
+    # --- zones (implements monitor.zones.repository.ZoneStore) ----------------------------
+
+    def list_versions(self, zone_id: str | None = None) -> list[ZoneVersion]:
+        stmt = select(ZV).order_by(ZV.c.zone_id, ZV.c.version)
+        if zone_id is not None:
+            stmt = stmt.where(ZV.c.zone_id == zone_id)
+        with self.engine.connect() as conn:
+            return [_zone_from_row(r) for r in conn.execute(stmt).all()]
+
+    def add_versions(
+        self, versions: Sequence[ZoneVersion], *, origin: str = "user"
+    ) -> list[ZoneVersion]:
+        stored: list[ZoneVersion] = []
+        with self.engine.begin() as conn:
+            for v in versions:
+                found = conn.execute(
+                    select(ZV).where(and_(ZV.c.zone_id == v.zone_id, ZV.c.version == v.version))
+                ).first()
+                if found is not None:
+                    stored.append(_zone_from_row(found))
+                    continue
+                recorded = v.recorded_at or utcnow()
+                conn.execute(insert(ZV).values(**_zone_to_row(v, recorded, origin)))
+                stored.append(_zone_from_row_values(v, recorded))
+        return stored
+
+    # --- feed health ----------------------------------------------------------------------
+
+    def feed_health(self) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(FH).order_by(FH.c.source)).all())
+
+    def outages(self, source: str | None = None) -> list[Outage]:
+        stmt = select(FO).order_by(FO.c.started_at)
+        if source:
+            stmt = stmt.where(FO.c.source == source)
+        with self.engine.connect() as conn:
+            return [
+                Outage(r.source, r.started_at, r.ended_at, r.reason)
+                for r in conn.execute(stmt).all()
+            ]
+
+    # --- misc -----------------------------------------------------------------------------
+
+    def checkpoint(self, name: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(CP.c.position).where(CP.c.name == name)).first()
+        return None if row is None else dict(row[0])
+
+    def traffic_series(self, zone_id: str) -> list[tuple[datetime, int]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(TS.c.hour, TS.c.aircraft).where(TS.c.zone_id == zone_id).order_by(TS.c.hour)
+            ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    def vessel(self, mmsi: str) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(select(VI).where(VI.c.mmsi == mmsi)).first()
+
+    def prune_observations(self, before: datetime) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(OBS.delete().where(OBS.c.observed_at < before))
+        return int(result.rowcount or 0)
+
+    def observations_for(
+        self, subject_id: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Any]:
+        stmt = select(OBS).where(OBS.c.subject_id == subject_id)
+        if since is not None:
+            stmt = stmt.where(OBS.c.observed_at >= since)
+        if until is not None:
+            stmt = stmt.where(OBS.c.observed_at <= until)
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt.order_by(OBS.c.observed_at)).all())
+
+    def alert_rows(self, *, limit: int = 100, state: str | None = None) -> list[Any]:
+        stmt = select(OUT).order_by(OUT.c.id.desc()).limit(limit)
+        if state:
+            stmt = stmt.where(OUT.c.state == state)
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt).all())
+
+    def attempts(self, outbox_id: int) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(select(ATT).where(ATT.c.outbox_id == outbox_id).order_by(ATT.c.id)).all()
+            )
+
+
+def _insert_ignore(dialect: str, table: Any) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
+def _track_geometry(old: Any, ch: IncidentChange) -> Any:
+    points: list[tuple[float, float]] = []
+    if old is not None:
+        points = [tuple(c) for c in shapely.get_coordinates(old).tolist()]  # type: ignore[misc]
+    new = list(ch.track)
+    if not new and ch.lon is not None and ch.lat is not None and old is None:
+        new = [(ch.lon, ch.lat)]
+    for p in new:
+        if not points or points[-1] != p:
+            points.append(p)
+    if not points:
+        return None
+    if len(points) > MAX_TRACK_POINTS:
+        head, tail = points[:1], points[1:]
+        step = len(tail) / (MAX_TRACK_POINTS - 1)
+        points = head + [tail[int(i * step)] for i in range(MAX_TRACK_POINTS - 2)] + [tail[-1]]
+    if len(points) == 1:
+        return shapely.Point(points[0])
+    return shapely.LineString(points)
+
+
+def _jsonable(details: Any) -> dict[str, Any]:
+    return dict(details)
+
+
+def _zone_to_row(v: ZoneVersion, recorded: datetime, origin: str) -> dict[str, Any]:
+    return {
+        "zone_id": v.zone_id,
+        "version": v.version,
+        "name": v.name,
+        "kind": v.kind.value,
+        "status": v.status.value,
+        "severity": v.severity.value,
+        "authority": v.authority,
+        "source_ref": v.source_ref,
+        "source_url": v.source_url,
+        "source_date": v.source_date,
+        "floor_ft": v.floor_ft,
+        "ceiling_ft": None if v.ceiling_ft == UNLIMITED_FT else v.ceiling_ft,
+        "valid_from": v.valid_from,
+        "valid_to": v.valid_to,
+        "confidence": v.confidence,
+        "applies_to": v.applies_to.value,
+        "change": v.change.value,
+        "recorded_at": recorded,
+        "description": v.description,
+        "zone_group": v.group,
+        "origin": origin,
+        "geom": v.geometry,
+    }
+
+
+def _zone_from_row(r: Any) -> ZoneVersion:
+    return ZoneVersion(
+        zone_id=r.zone_id,
+        version=r.version,
+        name=r.name,
+        kind=ZoneKind(r.kind),
+        status=ZoneStatus(r.status),
+        severity=Severity(r.severity),
+        authority=r.authority,
+        source_ref=r.source_ref,
+        geometry=r.geom,
+        applies_to=AppliesTo(r.applies_to),
+        valid_from=r.valid_from,
+        valid_to=r.valid_to,
+        floor_ft=r.floor_ft,
+        ceiling_ft=UNLIMITED_FT if r.ceiling_ft is None else r.ceiling_ft,
+        confidence=r.confidence,
+        source_url=r.source_url,
+        source_date=r.source_date,
+        change=ZoneChange(r.change),
+        recorded_at=r.recorded_at,
+        description=r.description,
+        group=r.zone_group,
+    )
+
+
+def _zone_from_row_values(v: ZoneVersion, recorded: datetime) -> ZoneVersion:
+    from dataclasses import replace
+
+    return replace(v, recorded_at=recorded)
+
+
+def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

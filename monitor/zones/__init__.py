@@ -1,0 +1,1 @@
+"""Zones: the shipped zone set, user imports, validation and version history (pure)."""
