@@ -18,13 +18,32 @@ from monitor.detectors.base import Detector
 from monitor.errors import ConfigError
 
 #: name -> ("module:DetectorClass", "module:ConfigClass" or "")
-DETECTORS: dict[str, tuple[str, str]] = {
+CORE_DETECTORS: dict[str, tuple[str, str]] = {
     "incursion": (
         "monitor.detectors.incursion:IncursionDetector",
         "monitor.detectors.incursion:IncursionConfig",
     ),
     "feed_health": ("monitor.detectors.feed_health:FeedStaleDetector", ""),
 }
+
+#: packages that add their own ``DETECTORS`` mapping of the same shape
+FAMILIES = ("monitor.detectors.aviation", "monitor.detectors.maritime")
+
+
+def _all_detectors() -> dict[str, tuple[str, str]]:
+    found = dict(CORE_DETECTORS)
+    for family in FAMILIES:
+        try:
+            module = importlib.import_module(family)
+        except ModuleNotFoundError as exc:
+            if exc.name != family:
+                raise
+            continue
+        found.update(getattr(module, "DETECTORS", {}))
+    return found
+
+
+DETECTORS = _all_detectors()
 
 
 def _load(path: str) -> Any:

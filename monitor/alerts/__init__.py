@@ -1,0 +1,1 @@
+"""Alerts: rules decide which incident changes reach whom; an outbox makes delivery exact."""

@@ -1,0 +1,78 @@
+"""``monitor run``: the live service from settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from monitor.alerts.console import ConsoleAlerts
+from monitor.config import Settings
+from monitor.service.feeds import build_feeds, make_http_client
+from monitor.service.live import LiveOptions, LiveService
+from monitor.service.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+
+def web_task(runtime: Runtime, settings: Settings, **extra: Any) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The web app (map + API) as a task of the live service."""
+    from monitor.web.app import create_app
+    from monitor.web.server import serve
+    from monitor.web.services import WebServices
+
+    pipeline = runtime.pipeline
+    services = WebServices(
+        store=runtime.store,
+        live=pipeline.live,
+        health=runtime.health,
+        zones=lambda: list(pipeline.geofence.index.versions),
+        config=settings.web,
+        clock=lambda: pipeline.now,
+        **extra,
+    )
+    app = create_app(services)
+
+    async def run_web(stop: asyncio.Event) -> None:
+        await serve(app, settings.web.host, settings.web.port, stop)
+
+    return run_web
+
+
+def base_url(settings: Settings) -> str:
+    return settings.web.public_url or f"http://{settings.web.host}:{settings.web.port}"
+
+
+def run_live(settings: Settings, *, web: bool = True, console: Console | None = None) -> None:
+    console = console or Console()
+    runtime = build_runtime(settings)
+    runtime.pipeline.listeners.append(ConsoleAlerts(base_url=base_url(settings)))
+
+    async def main() -> None:
+        async with make_http_client() as client:
+            feeds = build_feeds(settings, client)
+            for a in feeds.polling:
+                console.print(f"[green]feed {a.name}[/] ({a.kind}) polls every {a.interval_s:.0f} s")
+            for s in feeds.streaming:
+                console.print(f"[green]feed {s.name}[/] ({s.kind}) streams")
+            for cfg, missing in feeds.waiting:
+                console.print(f"[yellow]feed {cfg.name}[/] waits for a key: set {' and '.join(missing)}")
+            if not feeds.polling and not feeds.streaming:
+                console.print("[red]no feed can run with this configuration[/]")
+            options = LiveOptions(
+                record_path=Path(settings.record_path) if settings.record_path else None
+            )
+            if web:
+                options.extra_tasks.append(web_task(runtime, settings))
+                console.print(f"map and API at [bold]{base_url(settings)}[/]  (Ctrl-C stops)")
+            service = LiveService(runtime, feeds.polling, feeds.streaming, options)
+            await service.run()
+
+    try:
+        asyncio.run(main())
+    finally:
+        runtime.close()
