@@ -19,7 +19,7 @@ from monitor.timeutil import iso_z, parse_utc
 
 #: Feed kinds the pipeline knows how to parse.
 FEED_KINDS: frozenset[str] = frozenset(
-    {"adsbx_v2", "opensky_states", "ais_nmea", "aisstream", "nga_msi", "aishub"}
+    {"adsbx_v2", "opensky_states", "ais_nmea", "aisstream", "nga_msi", "aishub", "faa_nms"}
 )
 
 

@@ -18,6 +18,7 @@ PARSER_FACTORIES: dict[str, str] = {
     "aisstream": "monitor.feeds.aisstream:make_parser",
     "nga_msi": "monitor.feeds.nga_msi:make_parser",
     "aishub": "monitor.feeds.aishub:make_parser",
+    "faa_nms": "monitor.feeds.notam:make_parser",
 }
 
 

@@ -1,0 +1,1 @@
+"""Feeds: pure parsers (body -> observations) and adapters (the network edge). See README.md."""
