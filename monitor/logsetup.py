@@ -60,5 +60,13 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler", "uvicorn.access", "websockets"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "alembic",
+        "apscheduler.executors",
+        "apscheduler.scheduler",
+        "uvicorn.access",
+        "websockets",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -48,6 +48,10 @@ class IncursionConfig:
     evidence_every_s: float = 300.0
 
 
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def airborne(obs: Observation, min_altitude_ft: float) -> bool:
     if obs.on_ground is True:
         return False
@@ -187,7 +191,7 @@ class IncursionDetector(Detector):
             kind=IncidentKind.INCURSION,
             severity=severity,
             at=obs.time,
-            summary=f"{label} {note} ({zone.authority} {zone.source_ref})",
+            summary=f"{label} {note} ({zone.status.value}, {_short(zone.authority)})",
             subject_kind="aircraft",
             subject_id=tr.subject_id,
             subject_label=obs.callsign,

@@ -649,7 +649,7 @@ class AdsbV2Adapter(PollingAdapter):
                 )
                 wait = exc.retry_after_s if isinstance(exc, RateLimited) else None
                 return PollResult(records, next_delay_s=wait)
-        log.info("%s: %d tiles polled", self.name, len(records))
+        log.debug("%s: %d tiles polled", self.name, len(records))
         return PollResult(records)
 
 

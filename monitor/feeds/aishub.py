@@ -268,7 +268,9 @@ class AishubAdapter(PollingAdapter):
         max_age_min: int | None = 30,
         timeout_s: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self.clock = clock
         if not username:
             raise ValueError("AISHub needs a member username (AISHUB_USERNAME)")
         self.client = client
@@ -305,7 +307,7 @@ class AishubAdapter(PollingAdapter):
         if not response.content.strip():
             # the documented answer to calling too often
             raise RateLimited(self.name, MIN_INTERVAL_S, "empty answer (called too often?)")
-        record = response_to_record(FEED, self.name, response, received_at=utcnow())
+        record = response_to_record(FEED, self.name, response, received_at=self.clock())
         body = record.body
         if isinstance(body, list) and body and isinstance(body[0], dict):
             log.info("%s: %s records", self.name, body[0].get("RECORDS"))

@@ -55,7 +55,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -490,8 +490,10 @@ class NgaMsiAdapter(PollingAdapter):
         name: str = "nga_msi",
         interval_s: float = 3600.0,
         timeout_s: float = 30.0,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.client = client
+        self.clock = clock
         self.base_url = base_url.rstrip("/")
         self.nav_areas = tuple(nav_areas)
         self.status = status
@@ -506,8 +508,8 @@ class NgaMsiAdapter(PollingAdapter):
             response = await fetch(
                 self.client, self.name, self.base_url + PATH, params=params, timeout_s=self.timeout_s
             )
-            record = response_to_record(FEED, self.name, response, received_at=utcnow())
+            record = response_to_record(FEED, self.name, response, received_at=self.clock())
             n = len(record.body.get("broadcast-warn", [])) if isinstance(record.body, dict) else 0
-            log.info("%s: navArea %s: %d warnings", self.name, area, n)
+            log.debug("%s: navArea %s: %d warnings", self.name, area, n)
             records.append(record)
         return PollResult(records)

@@ -445,7 +445,7 @@ class OpenSkyStatesAdapter(PollingAdapter):
             ref=f"live:{self.name}:{self._seq}",
         )
         delay = next_poll_delay_s(self.cost, self.remaining, received_at, self.interval_s)
-        log.info(
+        log.debug(
             "%s: states polled (%d credits/request, %s left, next in %.0f s)",
             self.name,
             self.cost,

@@ -21,7 +21,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -72,8 +72,10 @@ class LiveService:
         streaming: Sequence[StreamingAdapter],
         options: LiveOptions | None = None,
         *,
-        clock: Callable[[], object] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
+        #: data time for health reports and ticks: the wall clock, or the demo's scenario clock
+        self.clock = clock or utcnow
         self.runtime = runtime
         self.pipeline = runtime.pipeline
         self.health = runtime.health
@@ -85,6 +87,9 @@ class LiveService:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._backoff: dict[str, Backoff] = {}
         self._writer: CaptureWriter | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        #: set once no feed can emit any more: the consumer then drains the queue and ends
+        self._producers_done = asyncio.Event()
         self._seq = 0
         self.records_in = 0
         self.records_processed = 0
@@ -105,32 +110,44 @@ class LiveService:
         await self.queue.put(record)
 
     async def _poll(self, adapter: PollingAdapter) -> None:
+        if self.stop_event.is_set():
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._poll_once(adapter)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _poll_once(self, adapter: PollingAdapter) -> None:
         backoff = self._backoff.setdefault(adapter.name, Backoff())
         started = time.perf_counter()
         try:
             result = await adapter.poll()
         except RateLimited as exc:
             delay = backoff.next_delay(exc.retry_after_s)
-            self.health.poll_failed(adapter.name, utcnow(), reason=exc.reason, detail=exc.detail)
+            self.health.poll_failed(adapter.name, self.clock(), reason=exc.reason, detail=exc.detail)
             log.warning("feed %s rate-limited: next poll in %.0f s", adapter.name, delay)
             self._reschedule(adapter, delay)
             return
         except FeedError as exc:
             delay = backoff.next_delay()
-            self.health.poll_failed(adapter.name, utcnow(), reason=exc.reason, detail=exc.detail)
+            self.health.poll_failed(adapter.name, self.clock(), reason=exc.reason, detail=exc.detail)
             log.warning("feed %s failed (%s): next poll in %.0f s", adapter.name, exc, delay)
             self._reschedule(adapter, delay)
             return
         except Exception as exc:  # an adapter bug must not stop the scheduler
             delay = backoff.next_delay()
             log.exception("feed %s: unexpected error; next poll in %.0f s", adapter.name, delay)
-            self.health.poll_failed(adapter.name, utcnow(), reason="adapter_bug", detail=repr(exc))
+            self.health.poll_failed(adapter.name, self.clock(), reason="adapter_bug", detail=repr(exc))
             self._reschedule(adapter, delay)
             return
         latency = time.perf_counter() - started
         backoff.reset()
         items = sum(_body_items(r.body) for r in result.records)
-        self.health.poll_ok(adapter.name, utcnow(), items=items, latency_s=latency)
+        self.health.poll_ok(adapter.name, self.clock(), items=items, latency_s=latency)
         log.info(
             "feed %s: %d response(s), ~%d items in %.2f s",
             adapter.name,
@@ -171,11 +188,11 @@ class LiveService:
                 pass
             if batch:
                 await self._process(batch)
-            elif self.stop_event.is_set():
+            elif self._producers_done.is_set() and self.queue.empty():
                 return
             if time.monotonic() - last_tick >= opts.tick_every_s:
                 last_tick = time.monotonic()
-                await asyncio.to_thread(self.pipeline.tick, utcnow())
+                await asyncio.to_thread(self.pipeline.tick, self.clock())
 
     async def _process(self, batch: list[CaptureRecord]) -> None:
         if self._writer is not None:
@@ -231,6 +248,11 @@ class LiveService:
         try:
             await self.stop_event.wait()
         finally:
+            self.stop_event.set()
+            self.scheduler.pause()
+            if self._in_flight:
+                # let polls under way finish, so what they fetched is recorded too
+                await asyncio.wait(list(self._in_flight), timeout=15)
             log.info("stopping: draining %d queued record(s)", self.queue.qsize())
             self.scheduler.shutdown(wait=False)
             for t in streams:
@@ -239,7 +261,7 @@ class LiveService:
             for a in self.polling:
                 with contextlib.suppress(Exception):
                     await a.aclose()
-            self.stop_event.set()
+            self._producers_done.set()
             await tasks[0]
             for t in extras:
                 t.cancel()

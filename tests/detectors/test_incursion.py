@@ -32,7 +32,8 @@ def test_enter_inside_exit_is_one_incident_opened_updated_closed():
     assert [c.action for c in c0] == [ChangeAction.OPEN]
     assert c0[0].severity is Severity.MEDIUM
     assert c0[0].zone_id == "SVZM"
-    assert "KICZ A0012/25" in c0[0].summary
+    assert "advisory, FAA" in c0[0].summary
+    assert c0[0].details["source_ref"] == "KICZ A0012/25"
     assert c0[0].evidence[0].subject_id == "0d0abc"
     apply(state, c0)
     c1 = det.detect(batch([a1], [tr(TransitionKind.INSIDE, a1, SVZM_ADVISORY, dwell_s=300, entered_at=at(0))]), state, at(5))

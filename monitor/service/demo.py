@@ -1,0 +1,171 @@
+"""``monitor demo``: the whole service on the bundled synthetic scenario, offline.
+
+Local fake feed servers (``monitor.sim.servers``) play the scenario over real HTTP,
+websocket and TCP on 127.0.0.1 at ``speed`` scenario seconds per wall second; the real
+feed adapters poll and stream from them; incidents go to a fresh SQLite file; alerts go to
+the console and the log; the map and API are served at http://127.0.0.1:PORT. Data time is
+the scenario's clock (December 2025), so zones are evaluated as they were then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from monitor.alerts.console import ConsoleAlerts
+from monitor.config import Settings, WebConfig
+from monitor.errors import MonitorError
+from monitor.service.live import LiveOptions, LiveService
+from monitor.service.main import web_task
+from monitor.service.runtime import build_runtime
+
+log = logging.getLogger(__name__)
+
+BANNER = "SYNTHETIC DEMO SCENARIO: made-up aircraft and vessels, not real events"
+
+
+def _reset_sqlite(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        p = Path(str(path) + suffix)
+        if p.exists():
+            p.unlink()
+
+
+def demo_settings(database: Path, port: int) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{database}",
+        web=WebConfig(host="127.0.0.1", port=port),
+        storage={"observation_sample_s": 30.0},  # type: ignore[arg-type]
+    )
+
+
+def run_demo(
+    *,
+    speed: float,
+    port: int,
+    database: Path,
+    duration_s: float | None,
+    console: Console,
+) -> None:
+    from monitor.feeds.adsbx import AdsbV2Adapter, ProviderProfile
+    from monitor.feeds.aisstream import AisstreamAdapter
+    from monitor.feeds.nga_msi import NgaMsiAdapter
+    from monitor.feeds.nmea import NmeaTcpAdapter
+    from monitor.feeds.opensky import OpenSkyStatesAdapter
+    from monitor.sim.clock import SimClock
+    from monitor.sim.model import (
+        SOURCE_ADSB,
+        SOURCE_AISSTREAM,
+        SOURCE_NGA,
+        SOURCE_NMEA,
+        SOURCE_OPENSKY,
+    )
+    from monitor.sim.scenario import build_demo
+    from monitor.sim.servers import FakeFeeds
+
+    if speed <= 0:
+        raise MonitorError(f"--speed must be positive, got {speed}")
+    _reset_sqlite(database)
+    settings = demo_settings(database, port)
+    scenario = build_demo()
+    runtime = build_runtime(settings)
+    base_url = f"http://127.0.0.1:{port}"
+    runtime.pipeline.listeners.append(ConsoleAlerts(base_url=base_url))
+    clock = SimClock(scenario.start_s, scenario.end_s, speed=speed)
+    region = settings.region.bbox
+    min_lon, min_lat, max_lon, max_lat = region
+
+    async def main() -> None:
+        fake = FakeFeeds(scenario, clock=clock)
+        try:
+            await fake.start()
+        except OSError as exc:
+            raise MonitorError(f"cannot start the fake feed servers on 127.0.0.1: {exc}") from None
+        urls = fake.urls
+        try:
+            async with httpx.AsyncClient(timeout=10.0) as client:
+                # the fake v2 API has no rate limit: a whole pass over the region's tiles
+                # takes a second instead of half a minute
+                profile = ProviderProfile(
+                    SOURCE_ADSB, urls[SOURCE_ADSB], "/v2/point/{lat}/{lon}/{radius}", 250.0, 0.02
+                )
+                adsb = AdsbV2Adapter(
+                    client, profile, region, name=SOURCE_ADSB, interval_s=2.0, clock=clock.now
+                )
+                opensky = OpenSkyStatesAdapter(
+                    client, region, name=SOURCE_OPENSKY, base_url=urls[SOURCE_OPENSKY], clock=clock.now
+                )
+                opensky.interval_s = 5.0  # the credit budget is the real service's, not the fake's
+                nga = NgaMsiAdapter(
+                    client, base_url=urls[SOURCE_NGA], name=SOURCE_NGA, interval_s=30.0, clock=clock.now
+                )
+                ais_ws = AisstreamAdapter(
+                    "demo-key",
+                    (((min_lat, min_lon), (max_lat, max_lon)),),
+                    url=urls[SOURCE_AISSTREAM],
+                    name=SOURCE_AISSTREAM,
+                    clock=clock.now,
+                )
+                tcp_host, tcp_port = urls[SOURCE_NMEA].removeprefix("tcp://").rsplit(":", 1)
+                nmea = NmeaTcpAdapter(tcp_host, int(tcp_port), name=SOURCE_NMEA, clock=clock.now)
+
+                async def status(stop: asyncio.Event) -> None:
+                    finished = False
+                    while not stop.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), timeout=15)
+                        n_open = len(runtime.pipeline.open)
+                        console.print(
+                            f"[dim]scenario {clock.now():%Y-%m-%d %H:%M}Z | "
+                            f"{n_open} open incident(s) | map {base_url}[/]"
+                        )
+                        if not finished and clock.now_s() >= scenario.end_s:
+                            finished = True
+                            console.print(
+                                "[bold]scenario finished[/]: the map and API stay up until Ctrl-C"
+                            )
+
+                async def stop_after(stop: asyncio.Event) -> None:
+                    if duration_s is None:
+                        return
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=duration_s)
+                    service.stop()
+
+                options = LiveOptions(
+                    batch_wait_s=0.25,
+                    tick_every_s=2.0,
+                    extra_tasks=[
+                        web_task(runtime, settings, banner=BANNER),
+                        status,
+                        stop_after,
+                    ],
+                )
+                service = LiveService(
+                    runtime, [adsb, opensky, nga], [ais_ws, nmea], options, clock=clock.now
+                )
+                console.print(f"[bold yellow]{BANNER}[/]")
+                console.print(
+                    f"fake feeds on 127.0.0.1 (http {fake.ports['http']}, websocket "
+                    f"{fake.ports['ws']}, tcp {fake.ports['tcp']}); scenario "
+                    f"{scenario.start:%Y-%m-%d %H:%M}Z to {scenario.end:%H:%M}Z at {speed:g}x"
+                )
+                console.print(f"live map and API: [bold]{base_url}[/]   (Ctrl-C stops)")
+                console.print(
+                    f"incidents also: monitor --database-url sqlite:///{database} incidents"
+                )
+                await service.run()
+        finally:
+            await fake.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        runtime.close()
+    console.print(f"stopped; incidents are kept in {database}")
