@@ -2,3 +2,9 @@
 
 Pure: numpy arrays and shapely geometry in, index arrays and :class:`Transition` out.
 """
+
+from monitor.geofence.engine import Geofence, GeofenceResult, Hits
+from monitor.geofence.index import ZoneIndex
+from monitor.geofence.types import Transition, TransitionKind
+
+__all__ = ["Geofence", "GeofenceResult", "Hits", "Transition", "TransitionKind", "ZoneIndex"]

@@ -25,6 +25,13 @@ class Transition:
     enter; ``cross`` is a straight segment between two consecutive fixes, both outside,
     that passes through the zone. ``obs_index`` points into the batch's observations (for
     a ``cross`` it is the second fix; ``prev`` positions give the first).
+
+    Times: an ``enter``'s ``at`` is the fix that confirmed it (``entered_at`` is the first
+    fix inside, ``dwell_s`` the time between); an ``exit``'s ``at`` is the first fix seen
+    outside (``obs_index`` is the fix that confirmed it, ``dwell_s`` the time spent inside);
+    ``inside`` and ``cross`` are at their fix. ``zone`` is the governing version of the
+    zone at that fix (at the last fix inside, for an ``exit``); ``crossing_lon`` /
+    ``crossing_lat`` is a point of the segment inside the zone.
     """
 
     kind: TransitionKind

@@ -21,16 +21,15 @@ log = logging.getLogger(__name__)
 
 
 def load_zone_versions(settings: Settings, store: Store | None) -> list[ZoneVersion]:
-    """The shipped zones (``geodata/``) plus every version stored in the database."""
+    """The shipped zones (``geodata/``) plus every version stored in the database
+    (merged as ``ZoneRegistry.merged`` does for the CLI: a stored version wins its key)."""
     from monitor.zones.bundled import load_bundled_zones
+    from monitor.zones.registry import ZoneRegistry
 
     geodata = Path(settings.geodata_dir) if settings.geodata_dir else None
-    versions = list(load_bundled_zones(geodata))
-    if store is not None:
-        stored = store.list_versions()
-        shipped = {v.key for v in versions}
-        versions.extend(v for v in stored if v.key not in shipped)
-    return versions
+    shipped = load_bundled_zones(geodata)
+    stored = store.list_versions() if store is not None else []
+    return list(ZoneRegistry.merged(shipped, stored).versions())
 
 
 def make_geofence(settings: Settings, versions: list[ZoneVersion]) -> Any:
