@@ -21,6 +21,8 @@ from monitor.logsetup import setup_logging
 from monitor.timeutil import parse_utc_lenient
 
 console = Console()
+if not console.is_terminal:  # piped or captured: do not wrap tables at 80 columns
+    console = Console(width=200)
 err_console = Console(stderr=True)
 
 app = typer.Typer(
