@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/bench_detection_quality.py [--scenario demo|outage
 Each scenario's shipped capture (``monitor/sim/data``) is replayed through the real
 pipeline (``monitor.service.runtime.build_runtime`` + ``monitor.service.replay.replay``,
 the code behind ``monitor replay``) into a fresh SQLite database, with the scenario's
-published routes (``demo_routes.csv``) as the route source; the incidents stored are
+published routes (``demo_scenario.routes.csv``) as the route source; the incidents stored are
 scored against the scenario's labels with ``monitor.sim.scoring`` and printed per kind
 against the targets of issues 4 and 5 (precision >= 0.9 and recall >= 0.9). The outage
 scenario scores ``going_dark`` (expected: none) and ``feed_health``.

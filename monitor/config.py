@@ -93,6 +93,7 @@ class Settings(_Strict):
     alerts: dict[str, Any] = Field(default_factory=dict)
     record_path: str | None = None
     geodata_dir: str | None = None
+    routes_csv: list[str] = Field(default_factory=list)
     source_file: str | None = None
 
     @field_validator("feeds")
@@ -120,6 +121,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "MONITOR_ADMIN_TOKEN": "web.admin_token",
     "MONITOR_RECORD": "record_path",
     "MONITOR_GEODATA_DIR": "geodata_dir",
+    "MONITOR_ROUTES_CSV": "routes_csv",
 }
 
 
@@ -147,7 +149,10 @@ def load_settings(
         raise ConfigError(f"config file {cfg_path} does not exist")
     for var, dotted in ENV_OVERRIDES.items():
         if env.get(var):
-            _set_dotted(data, dotted, env[var])
+            value: Any = env[var]
+            if dotted == "routes_csv":
+                value = [p for p in value.split(os.pathsep) if p]
+            _set_dotted(data, dotted, value)
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, dotted, value)

@@ -95,11 +95,28 @@ def replay(
     finish_s: Annotated[
         float, typer.Option(help="Let data time run on this many seconds after the last record.")
     ] = 1800.0,
+    routes: Annotated[
+        list[Path] | None,
+        typer.Option(help="Route CSV (callsign,origin_icao,destination_icao); default: NAME.routes.csv beside the capture."),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Ground-truth labels (a scenario's *_labels.json): print precision and recall."),
+    ] = None,
 ) -> None:
     """Run a capture file through the whole pipeline and store the incidents."""
     from monitor.service.replay import replay as run_replay
-    from monitor.service.runtime import build_runtime
+    from monitor.service.runtime import build_runtime, companion_routes
 
+    if not capture.is_file():
+        raise MonitorError(f"capture file {capture} does not exist")
+    route_files = [str(p) for p in routes or []]
+    if not route_files and (found := companion_routes(capture)) is not None:
+        route_files = [str(found)]
+        err_console.print(f"routes: using {found}")
+    if route_files:
+        context.STATE.overrides["routes_csv"] = route_files
+        context.STATE._settings = None
     settings = _settings_and_logging()
     runtime = build_runtime(settings)
     try:
@@ -124,6 +141,8 @@ def replay(
     finally:
         runtime.close()
     _print_replay_report(report)
+    if labels is not None:
+        _print_scores(settings, labels)
     if report_json is not None:
         report_json.write_bytes(orjson.dumps(_report_dict(report), option=orjson.OPT_INDENT_2))
 
@@ -171,6 +190,26 @@ def _print_replay_report(report) -> None:  # type: ignore[no-untyped-def]
         console.print("items skipped inside records (feed:reason):")
         for k, n in sorted(s.parse_errors.items(), key=lambda kv: -kv[1])[:25]:
             console.print(f"  {k}: {n}")
+
+
+def _print_scores(settings, labels_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from monitor.sim.labels import LabelSet
+    from monitor.sim.scoring import format_scores, score
+    from monitor.store import IncidentQuery, Store
+
+    label_set = LabelSet.read(labels_path)
+    store = Store.open(settings.database_url)
+    try:
+        rows: list = []
+        cursor = None
+        while True:
+            page, cursor = store.query_incidents(IncidentQuery(limit=1000, cursor=cursor))
+            rows.extend(page)
+            if cursor is None:
+                break
+    finally:
+        store.close()
+    console.print(format_scores(score([r._mapping for r in rows], label_set)))
 
 
 # --- incidents ------------------------------------------------------------------------------

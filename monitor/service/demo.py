@@ -38,10 +38,14 @@ def _reset_sqlite(path: Path) -> None:
 
 
 def demo_settings(database: Path, port: int) -> Settings:
+    from monitor.sim.shipped import shipped_paths
+
     return Settings(
         database_url=f"sqlite:///{database}",
         web=WebConfig(host="127.0.0.1", port=port),
         storage={"observation_sample_s": 30.0},  # type: ignore[arg-type]
+        # the routes the scenario's airlines "published", for reroute analysis
+        routes_csv=[str(shipped_paths()["demo_routes"])],
     )
 
 

@@ -32,6 +32,33 @@ def load_zone_versions(settings: Settings, store: Store | None) -> list[ZoneVers
     return list(ZoneRegistry.merged(shipped, stored).versions())
 
 
+def load_routes(paths: list[str] | tuple[str, ...]) -> Any:
+    """A route book (callsign -> origin/destination) from the users' CSV files, or None."""
+    if not paths:
+        return None
+    from monitor.feeds.routes import AirportIndex, RouteBook
+
+    book = RouteBook(AirportIndex.load())
+    for path in paths:
+        n = book.load_csv(path)
+        log.info("routes: %d from %s", n, path)
+    for problem in book.problems[:10]:
+        log.warning("routes: %s", problem)
+    return book
+
+
+def companion_routes(capture: Path) -> Path | None:
+    """``NAME.routes.csv`` beside a capture ``NAME.jsonl[.gz]``: the routes published for
+    the flights it holds (the shipped scenarios carry one)."""
+    name = capture.name
+    for suffix in (".jsonl.gz", ".jsonl", ".gz"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    candidate = capture.with_name(f"{name}.routes.csv")
+    return candidate if candidate.is_file() else None
+
+
 def make_geofence(settings: Settings, versions: list[ZoneVersion]) -> Any:
     from monitor.geofence import Geofence, ZoneIndex
 
@@ -67,6 +94,9 @@ def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
         health=health,
         config=PipelineConfig(observation_sample_s=settings.storage.observation_sample_s),
     )
+    routes = load_routes(settings.routes_csv)
+    if routes is not None:
+        pipeline.state.extra["routes"] = routes
     log.info(
         "monitor ready: %d zone versions, detectors: %s, database %s",
         len(versions),

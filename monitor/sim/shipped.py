@@ -15,7 +15,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 DEMO_CAPTURE = "demo_scenario.jsonl.gz"
 DEMO_LABELS = "demo_labels.json"
-DEMO_ROUTES = "demo_routes.csv"
+DEMO_ROUTES = "demo_scenario.routes.csv"  # NAME.routes.csv beside NAME.jsonl.gz: replay loads it
 OUTAGE_CAPTURE = "outage_scenario.jsonl.gz"
 OUTAGE_LABELS = "outage_labels.json"
 
