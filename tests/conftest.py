@@ -77,6 +77,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'monitor.sqlite'}"
         return
     if not POSTGRES_URL:
+        if os.environ.get("MONITOR_REQUIRE_POSTGIS"):
+            pytest.fail("MONITOR_REQUIRE_POSTGIS is set but MONITOR_TEST_POSTGRES_URL is not")
         pytest.skip("PostGIS tests need MONITOR_TEST_POSTGRES_URL (set by .ci/run)")
     yield from _postgis_database()
 

@@ -74,7 +74,8 @@ class LiveService:
         *,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        #: data time for health reports and ticks: the wall clock, or the demo's scenario clock
+        #: data time for ticks: the wall clock, or the demo's scenario clock (polls are
+        #: reported at wall time; streams report outages in their own, data, time)
         self.clock = clock or utcnow
         self.runtime = runtime
         self.pipeline = runtime.pipeline
@@ -128,26 +129,26 @@ class LiveService:
             result = await adapter.poll()
         except RateLimited as exc:
             delay = backoff.next_delay(exc.retry_after_s)
-            self.health.poll_failed(adapter.name, self.clock(), reason=exc.reason, detail=exc.detail)
+            self.health.poll_failed(adapter.name, utcnow(), reason=exc.reason, detail=exc.detail)
             log.warning("feed %s rate-limited: next poll in %.0f s", adapter.name, delay)
             self._reschedule(adapter, delay)
             return
         except FeedError as exc:
             delay = backoff.next_delay()
-            self.health.poll_failed(adapter.name, self.clock(), reason=exc.reason, detail=exc.detail)
+            self.health.poll_failed(adapter.name, utcnow(), reason=exc.reason, detail=exc.detail)
             log.warning("feed %s failed (%s): next poll in %.0f s", adapter.name, exc, delay)
             self._reschedule(adapter, delay)
             return
         except Exception as exc:  # an adapter bug must not stop the scheduler
             delay = backoff.next_delay()
             log.exception("feed %s: unexpected error; next poll in %.0f s", adapter.name, delay)
-            self.health.poll_failed(adapter.name, self.clock(), reason="adapter_bug", detail=repr(exc))
+            self.health.poll_failed(adapter.name, utcnow(), reason="adapter_bug", detail=repr(exc))
             self._reschedule(adapter, delay)
             return
         latency = time.perf_counter() - started
         backoff.reset()
         items = sum(_body_items(r.body) for r in result.records)
-        self.health.poll_ok(adapter.name, self.clock(), items=items, latency_s=latency)
+        self.health.poll_ok(adapter.name, utcnow(), items=items, latency_s=latency)
         log.info(
             "feed %s: %d response(s), ~%d items in %.2f s",
             adapter.name,

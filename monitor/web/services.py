@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from monitor.config import WebConfig
 from monitor.domain import ZoneVersion
@@ -19,6 +20,13 @@ class WebServices:
     ``zones`` returns the current zone versions (shipped + stored + from feeds);
     ``clock`` returns the data time the monitor is at (the scenario clock in the demo);
     ``banner`` is shown on every page (e.g. "SYNTHETIC DEMO SCENARIO").
+
+    Optional:
+    ``geodata_dir`` is where the base map's land polygons are looked for (default: the
+    shipped ``geodata/``); ``tile_url`` adds a tile layer (``{z}/{x}/{y}`` template) for
+    deployments allowed to reach a tile server — by default the map fetches nothing from
+    the internet; ``ready`` says whether the service is ready (``/readyz``), beyond the
+    database answering.
     """
 
     store: Store
@@ -28,3 +36,7 @@ class WebServices:
     config: WebConfig = field(default_factory=WebConfig)
     clock: Callable[[], datetime | None] = lambda: None
     banner: str | None = None
+    geodata_dir: Path | None = None
+    tile_url: str | None = None
+    tile_attribution: str = ""
+    ready: Callable[[], bool] = lambda: True

@@ -1,0 +1,1 @@
+"""HTML pages built with folium: the live map, an incident, the history view."""
