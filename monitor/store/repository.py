@@ -501,7 +501,7 @@ class Store:
                 )
             )
         if q.bbox is not None:
-            conds.append(self._bbox_condition(q.bbox))
+            conds.append(self._bbox_condition(q.bbox, q.since, q.until))
         if q.cursor:
             c_started, c_id = decode_cursor(q.cursor)
             conds.append(
@@ -522,18 +522,27 @@ class Store:
             next_cursor = encode_cursor(last.started_at, last.id)
         return list(rows), next_cursor
 
-    def _bbox_condition(self, bbox: tuple[float, float, float, float]) -> Any:
+    def _bbox_condition(
+        self,
+        bbox: tuple[float, float, float, float],
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Any:
         min_lon, min_lat, max_lon, max_lat = bbox
         if self.dialect == "postgresql":
             return text(
                 "ST_Intersects(incident.geom, ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326))"
             ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat)
         if self.dialect == "sqlite":
+            # the R*Tree holds space and the active interval; the exact time conditions
+            # still apply to its candidates (R*Tree floats are rounded outwards)
+            t0 = since.timestamp() - 300.0 if since is not None else -1e12
+            t1 = until.timestamp() + 300.0 if until is not None else 1e12
             return INC.c.id.in_(
                 text(
                     "SELECT id FROM incident_rtree WHERE max_lon >= :bx0 AND min_lon <= :bx1 "
-                    "AND max_lat >= :by0 AND min_lat <= :by1"
-                ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat)
+                    "AND max_lat >= :by0 AND min_lat <= :by1 AND t1 >= :bt0 AND t0 <= :bt1"
+                ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat, bt0=t0, bt1=t1)
             )
         return and_(
             INC.c.max_lon >= min_lon,

@@ -146,3 +146,18 @@ def test_zone_versions_round_trip_and_reimport_is_idempotent(store):
     assert again[0].version == 1
     store.add_versions([replace(z, version=2, description="amended")])
     assert [v.version for v in store.list_versions("WATCH-1")] == [1, 2]
+
+
+def test_bbox_and_time_together_follow_updates_of_the_active_interval(store):
+    store.apply(StoreBatch(changes=[change("early", t=at(0), lon=-66.0, lat=10.5)]))
+    store.apply(StoreBatch(changes=[change("late", t=at(120), lon=-66.2, lat=10.4)]))
+    box = parse_bbox("-67,10,-65,11")
+    window = IncidentQuery(bbox=box, since=at(60), until=at(90))
+    assert store.query_incidents(window)[0] == []
+    # the early incident is seen again at minute 70: now active in the window
+    store.apply(StoreBatch(changes=[change("early", ChangeAction.UPDATE, t=at(70), lon=-66.1, lat=10.5)]))
+    assert [r.dedupe_key for r in store.query_incidents(window)[0]] == ["early"]
+    later = IncidentQuery(bbox=box, since=at(100), until=at(130))
+    assert [r.dedupe_key for r in store.query_incidents(later)[0]] == ["late"]
+    elsewhere = IncidentQuery(bbox=parse_bbox("-60,10,-59,11"), since=at(0), until=at(200))
+    assert store.query_incidents(elsewhere)[0] == []
