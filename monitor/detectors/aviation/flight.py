@@ -1,0 +1,93 @@
+"""Per-flight state of the reroute detector, kept compact: a few numbers per flight and
+one track point per analysed fix over the turnback window."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.detectors.aviation.common import GreatCircle
+from monitor.detectors.aviation.routes import RouteLike
+from monitor.domain import Observation, ZoneVersion
+
+NAN = float("nan")
+
+
+@dataclass(slots=True)
+class Plan:
+    """A route whose great circle crosses restricted zones."""
+
+    route: RouteLike
+    gc: GreatCircle
+    zones: tuple[ZoneVersion, ...]
+    inside_km: float
+    entry_along_km: float
+    exit_along_km: float
+
+    @property
+    def zone_ids(self) -> frozenset[str]:
+        return frozenset(z.zone_id for z in self.zones)
+
+
+@dataclass(slots=True)
+class Threat:
+    """The moment a flight's straight-ahead path first pointed into a zone."""
+
+    t_s: float
+    lat: float
+    lon: float
+    track_deg: float
+    zone: ZoneVersion
+    time_to_entry_s: float
+    penetration_km: float
+
+
+Point = tuple[float, float, float, float, float]  # t_s, lat, lon, altitude_ft, track_deg (nan: unknown)
+
+
+@dataclass(slots=True)
+class FlightState:
+    """What the reroute detector remembers of one flight (about 4 kB with its track)."""
+
+    hex: str
+    last: Observation
+    last_t: float
+    airborne: bool = False
+    #: time of the latest fix seen (analysed or not)
+    seen_t: float = float("-inf")
+    checked_t: float = float("-inf")
+    km_lat: float = 0.0
+    km_lon: float = 0.0
+    path: deque[Point] = field(default_factory=deque)
+    first: tuple[float, float, float] | None = None
+    flown_km: float = 0.0
+    firs: dict[str, str] = field(default_factory=dict)
+    entered: set[str] = field(default_factory=set)
+    gs_sum: float = 0.0
+    gs_n: int = 0
+    route: RouteLike | None = None
+    route_at: float | None = None
+    plan: Plan | None = None
+    plan_key: tuple[Any, ...] | None = None
+    # reroute
+    on_track: tuple[float, float, float] | None = None
+    left_track: tuple[float, float, float] | None = None
+    off_start: tuple[float, float, float] | None = None
+    max_dev_km: float = 0.0
+    dev_km: float = 0.0
+    abeam_hits: int = 0
+    reroute_key: str | None = None
+    reroute_done: bool = False
+    reroute_updated_t: float = 0.0
+    track_sent_t: float = 0.0
+    # boundary avoidance
+    threat: Threat | None = None
+    clear_since: float | None = None
+    avoid_key: str | None = None
+    avoid_zone: ZoneVersion | None = None
+    avoid_last_t: float = 0.0
+    avoid_count: int = 0
+    # turnback / landing
+    turnback_until: float = 0.0
+    landing_checked: bool = False
