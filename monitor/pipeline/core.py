@@ -125,6 +125,7 @@ class Pipeline:
         self.listeners: list[ChangeListener] = []
         self._parsers: dict[tuple[str, str], ParseFn] = {}
         self._last_stored: dict[tuple[str, str], datetime] = {}
+        self._series_stored: dict[tuple[datetime, str], int] = {}
         self._zone_origin_for = zone_origin_for or (lambda feed: feed)
         self.now: datetime | None = None
         self.state = MonitorState(
@@ -137,6 +138,11 @@ class Pipeline:
         if store is not None:
             for inc in store.open_incidents():
                 self.open.by_key[inc.dedupe_key] = inc
+            for det in self.detectors:  # series detectors keep their baseline across restarts
+                seed = getattr(det, "seed", None)
+                zone_id = getattr(getattr(det, "config", None), "zone_id", None)
+                if seed is not None and zone_id is not None:
+                    seed(store.traffic_series(zone_id))
 
     # --- parsing ----------------------------------------------------------------------------
 
@@ -265,6 +271,7 @@ class Pipeline:
                 vessel_info=vessel_info,
                 feed_health=health_states,
                 outages=outages,
+                traffic=self._series_changes(),
                 checkpoint=checkpoint,
             )
             if batch:
@@ -281,6 +288,21 @@ class Pipeline:
                     listener(applied)
                 except Exception:  # a listener (console alert, SSE) must not stop the pipeline
                     log.exception("incident listener failed")
+
+    def _series_changes(self) -> list[tuple[datetime, str, int]]:
+        """Hourly counts (detectors with ``hourly_counts()``, e.g. traffic collapse) that
+        changed since they were last stored: the series behind the traffic chart."""
+        out = []
+        for det in self.detectors:
+            counts = getattr(det, "hourly_counts", None)
+            if counts is None:
+                continue
+            for c in counts():
+                key = (c.hour_start, c.zone_id)
+                if self._series_stored.get(key) != c.aircraft:
+                    self._series_stored[key] = c.aircraft
+                    out.append((c.hour_start, c.zone_id, c.aircraft))
+        return out
 
     def _update_open(self, applied: Sequence[AppliedChange]) -> None:
         for a in applied:
