@@ -88,6 +88,8 @@ class VesselInfo:
     beam_m: float | None = None
     destination: str | None = None
     draught_m: float | None = None
+    #: flag state (ISO country code) from the MMSI's MID, set by the pipeline
+    flag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

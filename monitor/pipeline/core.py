@@ -16,7 +16,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -39,6 +39,7 @@ from monitor.domain import (
 )
 from monitor.errors import ParseError
 from monitor.feeds.base import ParseFn
+from monitor.feeds.mid import flag_state
 from monitor.feeds.registry import make_parser
 from monitor.pipeline.health import FeedHealthBook
 from monitor.pipeline.live import LiveView
@@ -204,6 +205,7 @@ class Pipeline:
         if zones:
             self._add_zones(zones, records)
             stats.zone_versions += len(zones)
+        vessel_info = [_with_flag(info) for info in vessel_info]
         for info in vessel_info:
             self.vessels[info.mmsi] = info
         now = max((r.received_at for r in records), default=self.now)
@@ -346,3 +348,11 @@ class Pipeline:
         while t < now:
             t = min(now, t + timedelta(seconds=step_s))
             self.tick(t)
+
+
+def _with_flag(info: VesselInfo) -> VesselInfo:
+    """Static data joined with the flag state its MMSI's MID says."""
+    if info.flag is not None:
+        return info
+    flag = flag_state(info.mmsi)
+    return info if flag is None else replace(info, flag=flag)

@@ -237,6 +237,15 @@ class LiveService:
                 next_run_time=utcnow(),
                 misfire_grace_time=max(1, int(adapter.interval_s)),
             )
+        self.scheduler.add_job(
+            self._prune,
+            "interval",
+            hours=1,
+            id="retention",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow() + timedelta(seconds=30),
+        )
         self.scheduler.start()
         tasks = [asyncio.create_task(self._consume(), name="pipeline")]
         streams = [
@@ -276,6 +285,13 @@ class LiveService:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    async def _prune(self) -> None:
+        """Drop stored positions older than ``storage.observation_retention_days``."""
+        keep = timedelta(days=self.runtime.settings.storage.observation_retention_days)
+        removed = await asyncio.to_thread(self.runtime.store.prune_observations, self.clock() - keep)
+        if removed:
+            log.info("retention: %d stored position(s) older than %s removed", removed, keep)
 
 
 def _body_items(body: object) -> int:

@@ -385,6 +385,7 @@ class Store:
                 "length_m": info.length_m,
                 "beam_m": info.beam_m,
                 "destination": info.destination,
+                "flag": info.flag,
                 "updated_at": info.time,
             }
             keep = {k: v for k, v in values.items() if v is not None}
