@@ -1,13 +1,18 @@
-"""Incident changes written to the console and the log as they are applied.
+"""The console: incident changes and alerts written to the log (and so the terminal).
 
-The simplest alert channel, always on in ``monitor demo`` and ``monitor run``: one line per
-opened or closed incident (updates only when the severity changes).
+Two things live here:
+
+* :class:`ConsoleAlerts`, a pipeline listener that prints one line per opened or closed
+  incident (updates only when the severity changes), with or without alert rules;
+* :class:`ConsoleChannel`, the ``console`` alert channel: the full alert text of a rule's
+  alert, delivered through the outbox like any other channel.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from monitor.domain import ChangeAction, Severity
 from monitor.store import AppliedChange
@@ -45,3 +50,43 @@ class ConsoleAlerts:
             if len(self.lines) > 1000:
                 del self.lines[:500]
             log.log(_LEVEL[ch.severity] if ch.action is not ChangeAction.CLOSE else logging.INFO, "%s", line)
+
+
+class ConsoleChannel:
+    """The ``console`` channel: the alert's title and text as one log record (or ``write``).
+
+    Parameters
+    ----------
+    name:
+        The channel name in the rules.
+    write:
+        Where the text goes; default: the ``monitor.alerts`` logger, at WARNING for high
+        and critical alerts and INFO otherwise.
+    """
+
+    def __init__(self, *, name: str = "console", write: Callable[[str], None] | None = None) -> None:
+        self.name = name
+        self.timeout_s = 0.0
+        self.max_in_flight: int | None = None
+        self._write = write
+        self.sent: list[str] = []
+
+    async def send(self, payload: Mapping[str, Any]) -> Any:
+        from monitor.alerts.channels import SendResult
+
+        title = str(payload.get("title") or "alert")
+        text = str(payload.get("text") or "")
+        body = f"ALERT {title}" + ("\n    " + text.replace("\n", "\n    ") if text else "")
+        self.sent.append(body)
+        if len(self.sent) > 1000:
+            del self.sent[:500]
+        if self._write is not None:
+            self._write(body)
+        else:
+            severity = str(payload.get("severity") or "info")
+            level = logging.WARNING if severity in ("high", "critical") else logging.INFO
+            log.log(level, "%s", body)
+        return SendResult(True, duration_s=0.0)
+
+    async def aclose(self) -> None:
+        return None

@@ -17,11 +17,12 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
-from monitor.alerts.console import ConsoleAlerts
-from monitor.config import Settings, WebConfig
+import yaml
+
+from monitor.config import REPO_ROOT, Settings, WebConfig
 from monitor.errors import MonitorError
 from monitor.service.live import LiveOptions, LiveService
-from monitor.service.main import web_task
+from monitor.service.main import attach_alerting, web_task
 from monitor.service.runtime import build_runtime
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,21 @@ def _reset_sqlite(path: Path) -> None:
             p.unlink()
 
 
-def demo_settings(database: Path, port: int) -> Settings:
+EXAMPLE_ALERTS = REPO_ROOT / "config" / "alerts.example.yaml"
+
+
+def demo_alerts(webhook_url: str) -> dict:  # type: ignore[type-arg]
+    """The example alert rules, their webhook pointed at the demo's local receiver."""
+    doc = yaml.safe_load(EXAMPLE_ALERTS.read_text(encoding="utf-8"))["alerts"]
+    doc["channels"]["ops_hook"]["url"] = webhook_url
+    return doc
+
+
+def demo_settings(database: Path, port: int, webhook_url: str | None = None) -> Settings:
     from monitor.sim.shipped import shipped_paths
 
     return Settings(
+        alerts=demo_alerts(webhook_url) if webhook_url else {},
         database_url=f"sqlite:///{database}",
         web=WebConfig(host="127.0.0.1", port=port),
         storage={"observation_sample_s": 30.0},  # type: ignore[arg-type]
@@ -75,12 +87,14 @@ def run_demo(
 
     if speed <= 0:
         raise MonitorError(f"--speed must be positive, got {speed}")
+    from monitor.alerts.receiver import WebhookReceiver
+
     _reset_sqlite(database)
-    settings = demo_settings(database, port)
+    receiver = WebhookReceiver(port=0).start()
+    settings = demo_settings(database, port, receiver.url)
     scenario = build_demo()
     runtime = build_runtime(settings)
     base_url = f"http://127.0.0.1:{port}"
-    runtime.pipeline.listeners.append(ConsoleAlerts(base_url=base_url))
     clock = SimClock(scenario.start_s, scenario.end_s, speed=speed)
     region = settings.region.bbox
     min_lon, min_lat, max_lon, max_lat = region
@@ -151,6 +165,7 @@ def run_demo(
                         stop_after,
                     ],
                 )
+                attach_alerting(runtime, settings, options)
                 service = LiveService(
                     runtime, [adsb, opensky, nga], [ais_ws, nmea], options, clock=clock.now
                 )
@@ -164,6 +179,10 @@ def run_demo(
                 console.print(
                     f"incidents also: monitor --database-url sqlite:///{database} incidents"
                 )
+                console.print(
+                    f"alerts: console, and a local webhook receiver at {receiver.url} "
+                    f"(rules: {EXAMPLE_ALERTS.relative_to(REPO_ROOT)})"
+                )
                 await service.run()
         finally:
             await fake.stop()
@@ -172,4 +191,8 @@ def run_demo(
         asyncio.run(main())
     finally:
         runtime.close()
-    console.print(f"stopped; incidents are kept in {database}")
+        receiver.stop()
+    console.print(
+        f"stopped; incidents are kept in {database}; the webhook receiver got "
+        f"{len(receiver.received)} alert(s)"
+    )

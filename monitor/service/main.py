@@ -47,10 +47,37 @@ def base_url(settings: Settings) -> str:
     return settings.web.public_url or f"http://{settings.web.host}:{settings.web.port}"
 
 
+def attach_alerting(runtime: Runtime, settings: Settings, options: LiveOptions) -> bool:
+    """Alert rules from ``settings.alerts``: the outbox function goes to the pipeline (rows
+    written in the incident's transaction), the dispatcher runs as a task of the service.
+    Without rules every incident change is printed to the console instead. Returns whether
+    rules are active."""
+    from monitor.alerts.service import alerting_for
+
+    outbox_fn, dispatcher = alerting_for(
+        settings,
+        runtime.store,
+        base_url=base_url(settings),
+        known_zone_ids={v.zone_id for v in runtime.pipeline.geofence.index.versions},
+    )
+    runtime.pipeline.outbox = outbox_fn
+    if dispatcher is not None:
+        options.extra_tasks.append(dispatcher)
+    if outbox_fn is None:
+        runtime.pipeline.listeners.append(ConsoleAlerts(base_url=base_url(settings)))
+    return outbox_fn is not None
+
+
 def run_live(settings: Settings, *, web: bool = True, console: Console | None = None) -> None:
     console = console or Console()
     runtime = build_runtime(settings)
-    runtime.pipeline.listeners.append(ConsoleAlerts(base_url=base_url(settings)))
+    options = LiveOptions(record_path=Path(settings.record_path) if settings.record_path else None)
+    try:
+        if attach_alerting(runtime, settings, options):
+            console.print("alert rules active (monitor alerts list shows deliveries)")
+    except Exception:
+        runtime.close()
+        raise
 
     async def main() -> None:
         async with make_http_client() as client:
@@ -63,9 +90,6 @@ def run_live(settings: Settings, *, web: bool = True, console: Console | None = 
                 console.print(f"[yellow]feed {cfg.name}[/] waits for a key: set {' and '.join(missing)}")
             if not feeds.polling and not feeds.streaming:
                 console.print("[red]no feed can run with this configuration[/]")
-            options = LiveOptions(
-                record_path=Path(settings.record_path) if settings.record_path else None
-            )
             if web:
                 options.extra_tasks.append(web_task(runtime, settings))
                 console.print(f"map and API at [bold]{base_url(settings)}[/]  (Ctrl-C stops)")
