@@ -49,6 +49,7 @@ from monitor.store.models import (
     VesselInfoRow,
     ZoneVersionRow,
 )
+from monitor.errors import StoreError
 from monitor.store.queries import IncidentQuery, decode_cursor, encode_cursor
 from monitor.timeutil import utcnow
 
@@ -167,15 +168,19 @@ class Store:
         """Apply a batch in one transaction; returns the incident changes as applied."""
         applied: list[AppliedChange] = []
         with self.engine.begin() as conn:
+            known = self._prefetch(conn, batch.changes)
+            pending: list[tuple[AppliedChange, Sequence[OutboxEntry]]] = []
             for change in batch.changes:
-                done = self._apply_change(conn, change)
+                done = self._apply_change(conn, change, known)
                 if done is None:
                     continue
                 applied.append(done)
                 if outbox is not None:
                     entries = outbox(done)
                     if entries:
-                        self._insert_outbox(conn, done, entries)
+                        pending.append((done, entries))
+            if pending:
+                self._insert_outbox(conn, pending)
             if batch.observations:
                 self._insert_observations(conn, batch.observations)
             if batch.vessel_info:
@@ -195,6 +200,22 @@ class Store:
                 self._open_ids[done.change.dedupe_key] = done.incident_id
         return applied
 
+    def _prefetch(
+        self, conn: Connection, changes: Sequence[IncidentChange]
+    ) -> dict[str, tuple[int, int, str, Any]]:
+        """The incidents a batch touches, in a few queries instead of one per change."""
+        keys = sorted({c.dedupe_key for c in changes})
+        known: dict[str, tuple[int, int, str, Any]] = {}
+        for chunk in iter_chunks(keys, 500):
+            rows = conn.execute(
+                select(INC.c.dedupe_key, INC.c.id, INC.c.change_seq, INC.c.status, INC.c.geom).where(
+                    INC.c.dedupe_key.in_(chunk)
+                )
+            ).all()
+            for r in rows:
+                known[r[0]] = (r[1], r[2], r[3], r[4])
+        return known
+
     def _incident_id(self, conn: Connection, key: str) -> tuple[int, int, str, Any] | None:
         row = conn.execute(
             select(INC.c.id, INC.c.change_seq, INC.c.status, INC.c.geom).where(
@@ -203,8 +224,10 @@ class Store:
         ).first()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
-    def _apply_change(self, conn: Connection, ch: IncidentChange) -> AppliedChange | None:
-        existing = self._incident_id(conn, ch.dedupe_key)
+    def _apply_change(
+        self, conn: Connection, ch: IncidentChange, known: dict[str, tuple[int, int, str, Any]]
+    ) -> AppliedChange | None:
+        existing = known.get(ch.dedupe_key)
         now = utcnow()
         if existing is None:
             if ch.action is ChangeAction.CLOSE:
@@ -238,8 +261,20 @@ class Store:
                 "details": dict(ch.details),
                 "change_seq": 1,
             }
-            incident_id = conn.execute(insert(INC).values(**values).returning(INC.c.id)).scalar_one()
+            # ON CONFLICT: another monitor process sharing the database may have opened the
+            # same incident (same dedupe key) a moment ago; then this change is an update
+            inserted = conn.execute(
+                _insert_ignore(self.dialect, INC, ["dedupe_key"]).values(**values).returning(INC.c.id)
+            ).scalar_one_or_none()
+            if inserted is None:
+                existing = self._incident_id(conn, ch.dedupe_key)
+                if existing is None:  # pragma: no cover - the conflicting row vanished
+                    raise StoreError(f"incident {ch.dedupe_key} neither inserted nor found")
+                known[ch.dedupe_key] = existing
+                return self._apply_change(conn, ch, known)
+            incident_id = inserted
             seq, action, created = 1, ChangeAction.OPEN, True
+            known[ch.dedupe_key] = (incident_id, seq, IncidentStatus.OPEN.value, geom)
         else:
             incident_id, prev_seq, status, old_geom = existing
             if status == IncidentStatus.CLOSED.value and ch.action is not ChangeAction.OPEN:
@@ -273,6 +308,12 @@ class Store:
                 values["status"] = IncidentStatus.OPEN.value
                 values["ended_at"] = None
             conn.execute(update(INC).where(INC.c.id == incident_id).values(**values))
+            known[ch.dedupe_key] = (
+                incident_id,
+                seq,
+                values.get("status", status),
+                values.get("geom", old_geom),
+            )
         event_id = conn.execute(
             insert(EVT)
             .values(
@@ -330,23 +371,26 @@ class Store:
         return AppliedChange(final, incident_id, event_id, seq, created)
 
     def _insert_outbox(
-        self, conn: Connection, done: AppliedChange, entries: Sequence[OutboxEntry]
+        self, conn: Connection, pending: Sequence[tuple[AppliedChange, Sequence[OutboxEntry]]]
     ) -> None:
         now = utcnow()
-        for entry in entries:
-            stmt = _insert_ignore(self.dialect, OUT).values(
-                idempotency_key=entry.idempotency_key,
-                rule=entry.rule,
-                channel=entry.channel,
-                incident_id=done.incident_id,
-                event_id=done.event_id,
-                created_at=now,
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-                payload=entry.payload,
-            )
-            conn.execute(stmt)
+        rows = [
+            {
+                "idempotency_key": entry.idempotency_key,
+                "rule": entry.rule,
+                "channel": entry.channel,
+                "incident_id": done.incident_id,
+                "event_id": done.event_id,
+                "created_at": now,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "payload": entry.payload,
+            }
+            for done, entries in pending
+            for entry in entries
+        ]
+        conn.execute(_insert_ignore(self.dialect, OUT, ["idempotency_key"]), rows)
 
     def _insert_observations(self, conn: Connection, observations: Sequence[Observation]) -> None:
         conn.execute(
@@ -663,15 +707,16 @@ class Store:
             )
 
 
-def _insert_ignore(dialect: str, table: Any) -> Any:
+def _insert_ignore(dialect: str, table: Any, keys: list[str] | None = None) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` on both backends."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(table).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
     return insert(table)
 
 

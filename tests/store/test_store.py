@@ -161,3 +161,39 @@ def test_bbox_and_time_together_follow_updates_of_the_active_interval(store):
     assert [r.dedupe_key for r in store.query_incidents(later)[0]] == ["late"]
     elsewhere = IncidentQuery(bbox=parse_bbox("-60,10,-59,11"), since=at(0), until=at(200))
     assert store.query_incidents(elsewhere)[0] == []
+
+
+def test_two_monitors_opening_the_same_incidents_at_once_make_one_of_each(database_url):
+    """Several processes may share one database: the same anomaly seen by both is still
+    one incident (a unique dedupe key and INSERT ... ON CONFLICT)."""
+    import threading
+
+    from monitor.store import Store
+
+    stores = [Store.open(database_url), Store.open(database_url, migrate_schema=False)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker(s: Store, offset: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(30):
+                s.apply(StoreBatch(changes=[change(f"shared-{i}", t=at(i + offset))]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(s, k)) for k, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    try:
+        assert errors == []
+        assert stores[0].count_incidents() == 30
+        rows, _ = stores[0].query_incidents(IncidentQuery(subject="0d0abc", limit=1000))
+        assert len({r.dedupe_key for r in rows}) == 30
+        detail = stores[0].incident(rows[0].id)
+        assert [e.seq for e in detail["events"]] == [1, 2]  # one open and one update
+    finally:
+        for s in stores:
+            s.close()
