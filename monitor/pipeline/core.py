@@ -123,6 +123,8 @@ class Pipeline:
         self.vessels: dict[str, VesselInfo] = {}
         self.notices: list[Notice] = []
         self.live = LiveView()
+        #: running totals of every batch (read by the metrics collector)
+        self.totals = PipelineStats()
         self.listeners: list[ChangeListener] = []
         self._parsers: dict[tuple[str, str], ParseFn] = {}
         self._last_stored: dict[tuple[str, str], datetime] = {}
@@ -223,6 +225,7 @@ class Pipeline:
         self._commit(changes, accepted, vessel_info, stats, checkpoint)
         self.live.publish(self.tracks, now, accepted)
         stats.seconds = time.perf_counter() - started
+        self.totals.add(stats)
         return stats
 
     def tick(self, now: datetime) -> PipelineStats:

@@ -157,17 +157,14 @@ def run_demo(
                     service.stop()
 
                 options = LiveOptions(
-                    batch_wait_s=0.25,
-                    tick_every_s=2.0,
-                    extra_tasks=[
-                        web_task(runtime, settings, banner=BANNER),
-                        status,
-                        stop_after,
-                    ],
+                    batch_wait_s=0.25, tick_every_s=2.0, extra_tasks=[status, stop_after]
                 )
                 attach_alerting(runtime, settings, options)
                 service = LiveService(
                     runtime, [adsb, opensky, nga], [ais_ws, nmea], options, clock=clock.now
+                )
+                options.extra_tasks.append(
+                    web_task(runtime, settings, queue_depth=service.queue.qsize, banner=BANNER)
                 )
                 console.print(f"[bold yellow]{BANNER}[/]")
                 console.print(

@@ -19,13 +19,25 @@ from monitor.service.runtime import Runtime, build_runtime
 log = logging.getLogger(__name__)
 
 
-def web_task(runtime: Runtime, settings: Settings, **extra: Any) -> Callable[[asyncio.Event], Awaitable[None]]:
-    """The web app (map + API) as a task of the live service."""
+def web_task(
+    runtime: Runtime,
+    settings: Settings,
+    *,
+    queue_depth: Callable[[], int] | None = None,
+    **extra: Any,
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The web app (map, API, /metrics) as a task of the live service."""
+    from monitor.metrics import MonitorCollector, make_registry
+    from monitor.store.outbox import OutboxStore
     from monitor.web.app import create_app
     from monitor.web.server import serve
     from monitor.web.services import WebServices
 
     pipeline = runtime.pipeline
+    alert_counts = OutboxStore(runtime.store.engine).counts if pipeline.outbox is not None else None
+    registry = make_registry(
+        MonitorCollector(pipeline, alert_counts=alert_counts, queue_depth=queue_depth)
+    )
     services = WebServices(
         store=runtime.store,
         live=pipeline.live,
@@ -33,6 +45,7 @@ def web_task(runtime: Runtime, settings: Settings, **extra: Any) -> Callable[[as
         zones=lambda: list(pipeline.geofence.index.versions),
         config=settings.web,
         clock=lambda: pipeline.now,
+        metrics=registry,
         **extra,
     )
     app = create_app(services)
@@ -90,10 +103,12 @@ def run_live(settings: Settings, *, web: bool = True, console: Console | None = 
                 console.print(f"[yellow]feed {cfg.name}[/] waits for a key: set {' and '.join(missing)}")
             if not feeds.polling and not feeds.streaming:
                 console.print("[red]no feed can run with this configuration[/]")
-            if web:
-                options.extra_tasks.append(web_task(runtime, settings))
-                console.print(f"map and API at [bold]{base_url(settings)}[/]  (Ctrl-C stops)")
             service = LiveService(runtime, feeds.polling, feeds.streaming, options)
+            if web:
+                options.extra_tasks.append(
+                    web_task(runtime, settings, queue_depth=service.queue.qsize)
+                )
+                console.print(f"map and API at [bold]{base_url(settings)}[/]  (Ctrl-C stops)")
             await service.run()
 
     try:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -75,5 +76,17 @@ def create_app(services: WebServices) -> FastAPI:
     app.include_router(api_live.router)
     app.include_router(api_status.router)
     app.include_router(pages.router)
+    if services.metrics is not None:
+        _add_metrics(app, services.metrics)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _add_metrics(app: FastAPI, registry: Any) -> None:
+    from fastapi.responses import Response
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    @app.get("/metrics", tags=["status"], summary="Prometheus metrics", include_in_schema=True)
+    async def metrics() -> Response:
+        body = await asyncio.to_thread(generate_latest, registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from pathlib import Path
 
 from monitor.config import WebConfig
@@ -36,6 +37,8 @@ class WebServices:
     config: WebConfig = field(default_factory=WebConfig)
     clock: Callable[[], datetime | None] = lambda: None
     banner: str | None = None
+    #: a prometheus_client registry served at /metrics (None: no metrics endpoint)
+    metrics: Any = None
     geodata_dir: Path | None = None
     tile_url: str | None = None
     tile_attribution: str = ""
