@@ -23,7 +23,14 @@ def parse_utc(text: str) -> datetime:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError(f"timestamp {text!r} has no UTC offset")
-    return value.astimezone(UTC)
+    return _to_utc(value, text)
+
+
+def _to_utc(value: datetime, text: str) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset has no UTC equivalent
+        raise ValueError(f"timestamp {text!r} is out of range") from None
 
 
 def parse_utc_lenient(text: str) -> datetime:
@@ -31,7 +38,7 @@ def parse_utc_lenient(text: str) -> datetime:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return _to_utc(value, text)
 
 
 def iso_z(value: datetime) -> str:

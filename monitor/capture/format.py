@@ -128,7 +128,19 @@ class CaptureReader:
         except OSError as exc:
             raise CaptureError(f"cannot open {self.path}: {exc}") from None
         with fh:
-            for lineno, raw in enumerate(fh, start=1):
+            lines = iter(fh)
+            lineno = 0
+            while True:
+                try:
+                    raw = next(lines)
+                except StopIteration:
+                    return
+                except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                    # a file cut short (a killed writer, a partial copy): keep what was read
+                    self.reasons["truncated_file"] += 1
+                    self.problems.append(LineProblem(lineno + 1, "truncated_file", str(exc)[:200]))
+                    return
+                lineno += 1
                 self.lines_read = lineno
                 if not raw.strip():
                     continue
@@ -139,10 +151,6 @@ class CaptureReader:
                     self.reasons[reason] += 1
                     if len(self.problems) < 1000:
                         self.problems.append(LineProblem(lineno, reason, detail[:200]))
-                except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                    self.reasons["truncated_file"] += 1
-                    self.problems.append(LineProblem(lineno, "truncated_file", str(exc)))
-                    return
 
     def position(self, fh: IO[bytes]) -> int:
         return fh.tell()

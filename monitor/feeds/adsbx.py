@@ -148,7 +148,9 @@ def _now_seconds(value: Any) -> float | None:
         return None
     if not math.isfinite(value) or value <= 0:
         return None
-    return value / 1000.0 if value > 1e11 else float(value)
+    seconds = value / 1000.0 if value > 1e11 else float(value)
+    # beyond 2100 is not a clock reading (and beyond 9999 not even a datetime)
+    return seconds if seconds < 4_102_444_800.0 else None
 
 
 def _aircraft_list(body: Any) -> list[Any]:
@@ -290,11 +292,14 @@ def _parse_list(  # noqa: C901 - one flat hot loop, kept inline for speed
             else:
                 ta = _type(alt)
                 on_ground = False
-                if ta is not _int and ta is not _float:
+                # NaN, inf and absurd values are unknown, not numbers
+                if (ta is not _int and ta is not _float) or not -5e3 < alt < 2e5:
                     alt = None
                     on_ground = None
             galt = get("alt_geom")
-            if galt is not None and _type(galt) is not _int and _type(galt) is not _float:
+            if galt is not None and (
+                (_type(galt) is not _int and _type(galt) is not _float) or not -5e3 < galt < 2e5
+            ):
                 galt = None
 
             gs = get("gs")
@@ -315,12 +320,16 @@ def _parse_list(  # noqa: C901 - one flat hot loop, kept inline for speed
                     reject("bad_track", f"{hx} track={trk!r}")
                     trk = None
             hdg = get("true_heading")
-            if hdg is not None and _type(hdg) is not _float and _type(hdg) is not _int:
+            if hdg is not None and (
+                (_type(hdg) is not _float and _type(hdg) is not _int) or not 0.0 <= hdg <= 360.0
+            ):
                 hdg = None
             vr = get("baro_rate")
             if vr is None:
                 vr = get("geom_rate")
-            if vr is not None and _type(vr) is not _int and _type(vr) is not _float:
+            if vr is not None and (
+                (_type(vr) is not _int and _type(vr) is not _float) or not -1e5 < vr < 1e5
+            ):
                 vr = None
 
             flight = get("flight")

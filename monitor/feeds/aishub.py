@@ -32,6 +32,8 @@ HEADING 511, LAT 91, LON 181) become ``None`` / no observation.
 
 from __future__ import annotations
 
+import math
+
 import logging
 import time
 from collections import Counter
@@ -58,15 +60,18 @@ MIN_INTERVAL_S = 60.0
 
 
 def _num(v: Any) -> float | None:
+    """A finite number from a JSON number or numeric string, else ``None``."""
     t = type(v)
     if t is float or t is int:
-        return float(v)
-    if t is str:
+        f = float(v)
+    elif t is str:
         try:
-            return float(v)
+            f = float(v)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def _text(v: Any) -> str | None:
@@ -180,7 +185,10 @@ class AishubParser:
             t = _num(value)
             if t is None or t <= 0:
                 return None
-            return datetime.fromtimestamp(t, tz=UTC)
+            try:
+                return datetime.fromtimestamp(t, tz=UTC)
+            except (ValueError, OverflowError, OSError):  # beyond year 9999
+                return None
         if not isinstance(value, str):
             return None
         text = value.strip()

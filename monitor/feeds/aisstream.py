@@ -42,6 +42,8 @@ aircraft...) are counted in :attr:`AisstreamParser.stats` as ``other_type``.
 
 from __future__ import annotations
 
+import math
+
 import asyncio
 import logging
 import re
@@ -103,9 +105,14 @@ def parse_time_utc(text: str) -> datetime:
 
 
 def _num(v: Any) -> float | None:
+    """A finite JSON number as float, else ``None`` (strings, bools, NaN, inf, 10**400)."""
     t = type(v)
     if t is float or t is int:
-        return float(v)
+        try:
+            f = float(v)
+        except OverflowError:
+            return None
+        return f if math.isfinite(f) else None
     return None
 
 
@@ -120,8 +127,9 @@ def _dims(d: Any) -> tuple[float | None, float | None]:
     if not isinstance(d, dict):
         return None, None
     a, b, c, e = (_num(d.get(k)) for k in ("A", "B", "C", "D"))
-    length = a + b if a is not None and b is not None and a + b > 0 else None
-    beam = c + e if c is not None and e is not None and c + e > 0 else None
+    # AIS dimension fields hold at most 511 + 511 m (bow/stern) and 63 + 63 m (port/starboard)
+    length = a + b if a is not None and b is not None and 0 < a + b <= 1022 else None
+    beam = c + e if c is not None and e is not None and 0 < c + e <= 126 else None
     return length, beam
 
 

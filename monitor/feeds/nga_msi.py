@@ -333,7 +333,7 @@ class NgaMsiParser:
                 result.reject("bad_item", f"item is {type(item).__name__}")
                 continue
             area = item.get("navArea")
-            if area not in NAV_AREAS:
+            if not isinstance(area, str) or area not in NAV_AREAS:
                 self.stats["other_navarea"] += 1
                 continue
             number, year, text = item.get("msgNumber"), item.get("msgYear"), item.get("text")

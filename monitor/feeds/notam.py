@@ -77,10 +77,11 @@ from monitor.domain import (
     ZoneVersion,
 )
 from monitor.domain.zone import UNLIMITED_FT
-from monitor.errors import ConfigError, FeedError, ParseError
+from monitor.errors import ConfigError, FeedError, ParseError, ZoneError
 from monitor.feeds.base import ParseFn, PollingAdapter, PollResult
 from monitor.feeds.http import OAuthClientCredentials, fetch, response_to_record
 from monitor.timeutil import parse_utc, utcnow
+from monitor.zones.geometry import area_from_geojson
 
 log = logging.getLogger(__name__)
 
@@ -210,8 +211,13 @@ def _feature_geometry(geometry: Any) -> Any | None:
         return None
     kind = geometry.get("type")
     if kind in ("Polygon", "MultiPolygon"):
-        geom = shape(geometry)
-        return geom if not geom.is_empty else None
+        # the zone checks: WGS84 range, closed rings, unambiguous repairs only
+        try:
+            geom, _warnings = area_from_geojson(geometry, "NOTAM geometry")
+        except ZoneError as exc:
+            log.warning("NOTAM geometry ignored: %s", exc)
+            return None
+        return geom
     if kind == "GeometryCollection":
         polys: list[Polygon] = []
         for g in geometry.get("geometries") or []:

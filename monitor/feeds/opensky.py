@@ -183,12 +183,13 @@ def _parse_states(  # noqa: C901 - one flat hot loop, kept inline for speed
                 cs = cs.strip() if _type(cs) is _str else None
                 if not cs:
                     cs = None
+            # out-of-range numbers (1e308, NaN) become unknown: never inf after conversion
             if balt is not None:
                 tb = _type(balt)
-                balt = balt * ft_per_m if tb is _float or tb is _int else None
+                balt = balt * ft_per_m if (tb is _float or tb is _int) and -2e3 < balt < 1e5 else None
             if galt is not None:
                 tb = _type(galt)
-                galt = galt * ft_per_m if tb is _float or tb is _int else None
+                galt = galt * ft_per_m if (tb is _float or tb is _int) and -2e3 < galt < 1e5 else None
             if gnd is not None and _type(gnd) is not _bool:
                 gnd = None
             if vel is not None:
@@ -197,6 +198,9 @@ def _parse_states(  # noqa: C901 - one flat hot loop, kept inline for speed
                     vel = None
                 elif vel < 0.0:
                     reject("negative_speed", f"{icao} velocity={vel!r}")
+                    vel = None
+                elif not vel < 2e3:  # faster than any aircraft (or NaN)
+                    reject("bad_speed", f"{icao} velocity={vel!r}")
                     vel = None
                 else:
                     vel = vel * kt_per_mps
@@ -209,7 +213,7 @@ def _parse_states(  # noqa: C901 - one flat hot loop, kept inline for speed
                     trk += 360.0
             if vr is not None:
                 tv = _type(vr)
-                vr = vr * fpm_per_mps if tv is _float or tv is _int else None
+                vr = vr * fpm_per_mps if (tv is _float or tv is _int) and -1e3 < vr < 1e3 else None
             if sq is not None and _type(sq) is not _str:
                 sq = None
             src = psrc[ps] if _type(ps) is _int and 0 <= ps <= 3 else None

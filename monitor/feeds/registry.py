@@ -7,6 +7,9 @@ stream (NMEA multi-part messages split across reads).
 from __future__ import annotations
 
 import importlib
+import inspect
+from collections.abc import Mapping
+from typing import Any
 
 from monitor.feeds.base import ParseFn
 
@@ -22,9 +25,16 @@ PARSER_FACTORIES: dict[str, str] = {
 }
 
 
-def make_parser(kind: str) -> ParseFn:
-    """A fresh parser for ``kind``; ``KeyError`` for an unknown kind."""
+def make_parser(kind: str, *, fir_boundaries: Mapping[str, Any] | None = None) -> ParseFn:
+    """A fresh parser for ``kind``; ``KeyError`` for an unknown kind.
+
+    ``fir_boundaries`` (FIR ICAO code -> polygon) goes to parsers that need reference
+    geometry: NOTAMs that name a FIR but give no coordinates cover that FIR.
+    """
     module_name, _, attr = PARSER_FACTORIES[kind].partition(":")
     factory = getattr(importlib.import_module(module_name), attr)
-    parser: ParseFn = factory()
+    if "fir_boundaries" in inspect.signature(factory).parameters:
+        parser: ParseFn = factory(fir_boundaries=fir_boundaries)
+    else:
+        parser = factory()
     return parser

@@ -145,6 +145,8 @@ def _num(value: float) -> float:
 def _load(data: str | bytes | Mapping[str, Any]) -> Any:
     if isinstance(data, Mapping):
         return data
+    if not isinstance(data, str | bytes | bytearray):
+        raise ZoneError(f"not GeoJSON: expected text or an object, got {type(data).__name__}")
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
