@@ -154,33 +154,50 @@ class Geofence:
     def evaluate(self, observations: Sequence[Observation]) -> GeofenceResult:
         """Geofence one batch and update the per-subject state."""
         n = len(observations)
-        lon_l = [o.lon for o in observations]
-        lat_l = [o.lat for o in observations]
-        t_l = [o.time.timestamp() for o in observations]
-        alt_l = [_altitude(o) for o in observations]
+        # one pass over the fixes for every column (attribute access dominates here)
+        lon_l: list[float] = []
+        lat_l: list[float] = []
+        t_l: list[float] = []
+        alt_l: list[float] = []
+        air_l: list[bool] = []
+        keys: list[SubjectKey] = []
+        nan = math.nan
+        for o in observations:
+            kind = o.subject_kind
+            lon_l.append(o.lon)
+            lat_l.append(o.lat)
+            t_l.append(o.time.timestamp())
+            a = o.altitude_ft
+            if a is None:
+                a = o.geo_altitude_ft
+            alt_l.append(nan if a is None else float(a))
+            air_l.append(kind == "aircraft")
+            keys.append((kind, o.subject_id))
         lon = np.array(lon_l, np.float64)
         lat = np.array(lat_l, np.float64)
         t = np.array(t_l, np.float64)
         alt = np.array(alt_l, np.float64)
-        air = np.fromiter((o.subject_kind == "aircraft" for o in observations), bool, n)
+        air = np.array(air_l, bool)
         obs_idx, ver_idx = self.index.contains(lon, lat, alt, t, air)
         ptr, governing = self._governing(n, obs_idx, ver_idx)
         ptr_l = ptr.tolist()
         gov_l = governing.tolist()
 
         # each subject's fixes in time order; older than the state's last fix: ignored
-        keys: list[SubjectKey] = [(o.subject_kind, o.subject_id) for o in observations]
+        subjects = self._subjects
         codes: dict[SubjectKey, int] = {}
-        subject = np.fromiter((codes.setdefault(k, len(codes)) for k in keys), np.int64, n)
+        setdefault = codes.setdefault
+        subject = np.array([setdefault(k, len(codes)) for k in keys], np.int64)
         order = np.lexsort((t, subject)).tolist() if n else []
         accepted: list[int] = []
         prev_of: dict[int, int | None] = {}
         ignored = 0
         last_key: SubjectKey | None = None
         last_i: int | None = None
+        get_state = subjects.get
         for i in order:
             key = keys[i]
-            state = self._subjects.get(key)
+            state = get_state(key)
             if state is not None and t_l[i] < state.last_t_s:
                 ignored += 1
                 continue
@@ -191,22 +208,30 @@ class Geofence:
         crosses = self._crossings(accepted, prev_of, keys, lon, lat, t, alt, air)
         versions = self.index.versions
         transitions: list[Transition] = []
+        step = self._step
         for i in accepted:
             key = keys[i]
-            obs = observations[i]
             t_i = t_l[i]
-            state = self._subjects.get(key)
+            state = get_state(key)
             if state is None:
                 state = _SubjectState(t_i, lon_l[i], lat_l[i], alt_l[i])
-                self._subjects[key] = state
-            current = {versions[j].zone_id: versions[j] for j in gov_l[ptr_l[i] : ptr_l[i + 1]]}
-            if i in crosses:
-                for zone_id, (zone, info) in crosses[i].items():
+                subjects[key] = state
+            lo, hi = ptr_l[i], ptr_l[i + 1]
+            crossed = crosses.get(i) if crosses else None
+            if lo == hi and not state.zones and crossed is None:
+                # the common case: outside every zone, in none before, nothing crossed
+                state.last_t_s, state.last_lon, state.last_lat = t_i, lon_l[i], lat_l[i]
+                state.last_alt_ft = alt_l[i]
+                continue
+            obs = observations[i]
+            current = {versions[j].zone_id: versions[j] for j in gov_l[lo:hi]}
+            if crossed is not None:
+                for zone_id, (zone, info) in crossed.items():
                     zs = state.zones.get(zone_id)
                     if zs is None or not zs.confirmed:
                         transitions.append(self._cross(obs, i, zone, info))
             if current or state.zones:
-                self._step(state, current, obs, i, t_i, transitions)
+                step(state, current, obs, i, t_i, transitions)
             state.last_t_s, state.last_lon, state.last_lat = t_i, lon_l[i], lat_l[i]
             state.last_alt_ft = alt_l[i]
         return GeofenceResult(
@@ -317,17 +342,24 @@ class Geofence:
     ) -> dict[int, dict[str, tuple[ZoneVersion, tuple[float, float, float, float, float]]]]:
         """Per accepted fix, per zone id crossed since the previous fix: the governing
         version and (previous lon, lat, time, crossing lon, lat)."""
-        seg_obs, x0, y0, t0, a0 = [], [], [], [], []
+        seg_obs: list[int] = []
+        x0: list[float] = []
+        y0: list[float] = []
+        t0: list[float] = []
+        a0: list[float] = []
+        # plain lists: indexing a numpy array per fix makes a numpy scalar each time
+        lon_l, lat_l, t_l, alt_l = lon.tolist(), lat.tolist(), t.tolist(), alt.tolist()
+        get_state = self._subjects.get
         for i in accepted:
             p = prev_of[i]
             if p is not None:
                 seg_obs.append(i)
-                x0.append(lon[p])
-                y0.append(lat[p])
-                t0.append(t[p])
-                a0.append(alt[p])
+                x0.append(lon_l[p])
+                y0.append(lat_l[p])
+                t0.append(t_l[p])
+                a0.append(alt_l[p])
                 continue
-            state = self._subjects.get(keys[i])
+            state = get_state(keys[i])
             if state is not None:
                 seg_obs.append(i)
                 x0.append(state.last_lon)

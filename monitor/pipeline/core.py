@@ -35,6 +35,7 @@ from monitor.domain import (
     Observation,
     OpenIncident,
     VesselInfo,
+    ZoneKind,
     ZoneVersion,
 )
 from monitor.errors import ParseError
@@ -153,8 +154,17 @@ class Pipeline:
         key = (kind, source)
         parser = self._parsers.get(key)
         if parser is None:
-            parser = self._parsers[key] = make_parser(kind)
+            parser = self._parsers[key] = make_parser(kind, fir_boundaries=self._fir_boundaries())
         return parser
+
+    def _fir_boundaries(self) -> dict[str, Any]:
+        """FIR code -> polygon from the zone set (``FIR-SVZM`` -> ``SVZM``), for NOTAMs that
+        name a FIR and give no coordinates."""
+        return {
+            v.zone_id.removeprefix("FIR-"): v.geometry
+            for v in self.geofence.index.versions
+            if v.kind is ZoneKind.FIR
+        }
 
     def parse(
         self, records: Iterable[CaptureRecord], stats: PipelineStats
@@ -250,13 +260,21 @@ class Pipeline:
         if every <= 0:
             return []
         keep = []
+        append = keep.append
         last_stored = self._last_stored
+        get = last_stored.get
+        every_td = timedelta(seconds=every)
+        kind_text: dict[Any, str] = {}  # SubjectKind -> text, instead of .value per fix
         for obs in accepted:
-            key = (obs.subject_kind.value, obs.subject_id)
-            prev = last_stored.get(key)
-            if prev is None or (obs.time - prev).total_seconds() >= every:
+            kind = obs.subject_kind
+            text = kind_text.get(kind)
+            if text is None:
+                text = kind_text[kind] = kind.value
+            key = (text, obs.subject_id)
+            prev = get(key)
+            if prev is None or obs.time - prev >= every_td:
                 last_stored[key] = obs.time
-                keep.append(obs)
+                append(obs)
         return keep
 
     def _commit(

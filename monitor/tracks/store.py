@@ -10,12 +10,13 @@ Pure and in memory; the pipeline owns one instance.
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from operator import attrgetter
 
-from monitor.domain import Observation
+from monitor.domain import Observation, SubjectKind
 
 SubjectKey = tuple[str, str]
 
@@ -32,6 +33,11 @@ DEFAULT_PRECISION: Mapping[str, int] = {
 }
 
 
+#: SubjectKind -> its text, looked up once per fix instead of the enum's ``.value`` property
+_KIND_TEXT: dict[str, str] = {k: k.value for k in SubjectKind}
+_time_of = attrgetter("time")
+
+
 def subject_key(obs: Observation) -> SubjectKey:
     return (obs.subject_kind.value, obs.subject_id)
 
@@ -39,7 +45,9 @@ def subject_key(obs: Observation) -> SubjectKey:
 @dataclass(slots=True)
 class Track:
     key: SubjectKey
-    fixes: deque[Observation]
+    #: oldest first, at most ``TrackStore.max_fixes`` (a list: a deque costs 760 bytes a
+    #: track, which is ~100 MB at 150,000 subjects)
+    fixes: list[Observation]
     first_seen: datetime
     fix_count: int = 0
 
@@ -85,20 +93,26 @@ class TrackStore:
     def ingest(self, observations: Iterable[Observation]) -> list[Observation]:
         """Add fixes (any order); returns the accepted ones in time order."""
         accepted: list[Observation] = []
-        window = self.duplicate_window_s
-        for obs in sorted(observations, key=lambda o: o.time):
-            key = (obs.subject_kind.value, obs.subject_id)
-            track = self._tracks.get(key)
+        append = accepted.append
+        window = timedelta(seconds=self.duplicate_window_s)
+        neg_window = -window
+        tracks = self._tracks
+        get = tracks.get
+        max_fixes = self.max_fixes
+        for obs in sorted(observations, key=_time_of):
+            kind = obs.subject_kind
+            key = (_KIND_TEXT.get(kind) or kind.value, obs.subject_id)
+            track = get(key)
             if track is None:
-                self._tracks[key] = Track(key, deque([obs], maxlen=self.max_fixes), obs.time, 1)
-                accepted.append(obs)
+                tracks[key] = Track(key, [obs], obs.time, 1)
+                append(obs)
                 continue
             last = track.fixes[-1]
-            dt = (obs.time - last.time).total_seconds()
-            if dt < -window:
+            dt = obs.time - last.time
+            if dt < neg_window:
                 self.dropped["out_of_order"] += 1
                 continue
-            if abs(dt) <= window:
+            if dt <= window:
                 if self._rank(obs) > self._rank(last):
                     track.fixes[-1] = obs
                     accepted.append(obs)
@@ -106,9 +120,12 @@ class TrackStore:
                 else:
                     self.dropped["duplicate"] += 1
                 continue
-            track.fixes.append(obs)
+            fixes = track.fixes
+            fixes.append(obs)
+            if len(fixes) > max_fixes:
+                del fixes[0]
             track.fix_count += 1
-            accepted.append(obs)
+            append(obs)
         return accepted
 
     def get(self, key: SubjectKey) -> Track | None:
