@@ -83,7 +83,10 @@ def _when(text: str | None, name: str) -> datetime | None:
 
 @app.command()
 def replay(
-    capture: Annotated[Path, typer.Argument(help="Capture file (JSON Lines, .gz accepted).")],
+    capture: Annotated[
+        Path,
+        typer.Argument(help="Capture file (JSON Lines, .gz accepted), or a raw NMEA log (.nmea, .nm4, .aivdm)."),
+    ],
     speed: Annotated[
         float | None,
         typer.Option(help="Speed factor (60 = one hour of data per minute); default: as fast as possible."),

@@ -1,5 +1,8 @@
 """Replay a capture file through the pipeline, as fast as possible or at a speed factor.
 
+A raw NMEA log (``.nmea``, ``.nm4``, ``.aivdm``, ``.ais``, ``.vdm``) replays too: its lines
+become ``ais_nmea`` records (see ``monitor.capture.nmea_file``).
+
 Records are grouped into batches of consecutive records (at most ``batch_records``, and
 at most ``batch_span_s`` of data time) so the geofence runs vectorised while detectors
 still see time move in small steps. Each batch's position in the file is saved as a
@@ -18,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.capture import CaptureReader, CaptureRecord
+from monitor.capture.nmea_file import is_nmea_file, nmea_file_records
+from monitor.errors import CaptureError
 from monitor.capture.format import LineProblem
 from monitor.pipeline import Pipeline, PipelineStats
 
@@ -85,7 +90,10 @@ def replay(
     ``progress(bytes_done, bytes_total)`` is called after each batch. ``finish_s`` lets
     data time run on that many seconds after the last record (closing what went quiet).
     """
-    reader = CaptureReader(path)
+    nmea = is_nmea_file(path)
+    if nmea and not path.is_file():
+        raise CaptureError(f"NMEA file {path} does not exist")
+    reader = None if nmea else CaptureReader(path)
     report = ReplayReport(path=path)
     name = checkpoint_name(path)
     start_line = 0
@@ -94,13 +102,14 @@ def replay(
         if saved:
             start_line = int(saved.get("line", 0))
             log.info("resuming %s after line %d", path, start_line)
-    total = reader.size_bytes()
+    total = path.stat().st_size
     started = time.perf_counter()
     first_data = None
     wall0 = time.monotonic()
 
     def records() -> Iterator[CaptureRecord]:
-        for rec in reader:
+        source = nmea_file_records(path) if reader is None else reader
+        for rec in source:
             if _line_of(rec) <= start_line:
                 report.skipped_lines += 1
                 continue
@@ -117,16 +126,17 @@ def replay(
         last_line = _line_of(batch[-1])
         stats = pipeline.process(batch, checkpoint=(name, {"line": last_line, "path": str(path)}))
         report.stats.add(stats)
-        if progress is not None:
+        if progress is not None and reader is not None:
             progress(min(total, int(total * last_line / max(reader.lines_read, 1))), total)
     if finish_s > 0 and pipeline.now is not None:
         from datetime import timedelta
 
         pipeline.run_until(pipeline.now + timedelta(seconds=finish_s))
     report.wall_s = time.perf_counter() - started
-    report.lines = reader.lines_read
-    report.bad_lines = list(reader.problems)
-    report.bad_line_reasons = dict(reader.reasons)
+    if reader is not None:
+        report.lines = reader.lines_read
+        report.bad_lines = list(reader.problems)
+        report.bad_line_reasons = dict(reader.reasons)
     if progress is not None:
         progress(total, total)
     return report
