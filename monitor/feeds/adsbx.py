@@ -75,7 +75,9 @@ from monitor.feeds.base import (
     decode_json_body,
 )
 from monitor.feeds.http import fetch, response_to_record
+from monitor.geo import distance_m
 from monitor.timeutil import utcnow
+from monitor.units import M_PER_NM
 
 log = logging.getLogger(__name__)
 
@@ -422,16 +424,8 @@ def make_parser() -> ParseFn:
 #: a bounding box as shapely's ``bounds``: (min_lon, min_lat, max_lon, max_lat), WGS84 degrees
 BBox = tuple[float, float, float, float]
 
-_EARTH_RADIUS_NM = 3440.065
-
-
 def _haversine_nm(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1 = math.radians(lat1)
-    p2 = math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_NM * math.asin(min(1.0, math.sqrt(h)))
+    return distance_m(lat1, lon1, lat2, lon2) / M_PER_NM
 
 
 def tile_bbox(bbox: BBox, radius_nm: float, *, margin: float = 0.95) -> list[tuple[float, float]]:

@@ -2,46 +2,23 @@
 
 The simulator needs distances, bearings and great-circle interpolation accurate to a few
 metres over a few hundred kilometres, not survey accuracy: a sphere of the mean Earth
-radius is used throughout, and said so here (the detectors use their own geodesy).
+radius is used throughout (``monitor.geo``), and said so here.
 """
 
 from __future__ import annotations
 
 import math
 
-#: mean Earth radius (IUGG), metres
-EARTH_RADIUS_M = 6_371_008.8
+from monitor.geo import EARTH_RADIUS_M, bearing_deg, destination, distance_m
 
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    y = math.sin(dl) * math.cos(p2)
-    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(y, x)) % 360.0
-
-
-def destination(lat: float, lon: float, bearing: float, dist_m: float) -> tuple[float, float]:
-    """The point ``dist_m`` metres from (lat, lon) along ``bearing`` degrees: (lat, lon)."""
-    d = dist_m / EARTH_RADIUS_M
-    b = math.radians(bearing)
-    p1 = math.radians(lat)
-    l1 = math.radians(lon)
-    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
-    l2 = l1 + math.atan2(
-        math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2)
-    )
-    return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
+__all__ = [
+    "EARTH_RADIUS_M",
+    "bearing_deg",
+    "destination",
+    "distance_m",
+    "interpolate",
+    "offset_m",
+]
 
 
 def interpolate(

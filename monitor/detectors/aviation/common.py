@@ -25,8 +25,10 @@ import shapely
 from monitor.detectors.base import ZoneLookup
 from monitor.domain import Observation, Severity, ZoneKind, ZoneStatus, ZoneVersion
 from monitor.domain.zone import governing
+from monitor.geo import EARTH_RADIUS_M, bearing_deg, distance_m, distance_m_many
+from monitor.geo import destination as geo_destination
 
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
 KM_PER_DEG = 111.32
 
 #: zone kinds an aircraft can avoid, enter or be missed in
@@ -57,47 +59,21 @@ def airborne(obs: Observation, min_altitude_ft: float = 300.0) -> bool:
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km on the mean-radius sphere."""
-    p1 = math.radians(lat1)
-    p2 = math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance in km on the mean-radius sphere (``monitor.geo``)."""
+    return distance_m(lat1, lon1, lat2, lon2) / 1000.0
 
 
 def haversine_km_many(
     lat: float, lon: float, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any]:
     """Distances in km from one point to many (numpy arrays of degrees)."""
-    p1 = math.radians(lat)
-    p2 = np.radians(lats)
-    dp = p2 - p1
-    dl = np.radians(lons - lon)
-    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    out: np.ndarray[Any, Any] = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    out: np.ndarray[Any, Any] = distance_m_many(lat, lon, lats, lons) / 1000.0
     return out
-
-
-def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Initial great-circle bearing from point 1 to point 2, degrees from north, [0, 360)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dl = math.radians(lon2 - lon1)
-    y = math.sin(dl) * math.cos(p2)
-    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return math.degrees(math.atan2(y, x)) % 360.0
 
 
 def destination(lat: float, lon: float, bearing: float, dist_km: float) -> tuple[float, float]:
     """(lat, lon) reached from a point along a great circle of initial ``bearing``."""
-    d = dist_km / EARTH_RADIUS_KM
-    b = math.radians(bearing)
-    p1, l1 = math.radians(lat), math.radians(lon)
-    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
-    l2 = l1 + math.atan2(
-        math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2)
-    )
-    return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
+    return geo_destination(lat, lon, bearing, dist_km * 1000.0)
 
 
 def angle_diff_deg(a: float, b: float) -> float:

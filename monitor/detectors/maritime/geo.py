@@ -22,21 +22,11 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from monitor.geo import EARTH_RADIUS_M, destination, distance_m  # noqa: F401 - re-exported
 from monitor.units import KT_PER_MPS, M_PER_NM
 
-#: mean Earth radius (IUGG), metres
-EARTH_RADIUS_M = 6_371_008.8
 #: metres per degree of latitude on that sphere
 M_PER_DEG = math.pi * EARTH_RADIUS_M / 180.0
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 def speed_kt(distance_m_: float, seconds: float) -> float:
@@ -52,19 +42,6 @@ def kt_to_mps(value_kt: float) -> float:
 
 def nm_to_m(value_nm: float) -> float:
     return value_nm * M_PER_NM
-
-
-def destination(lat: float, lon: float, bearing_deg: float, dist_m: float) -> tuple[float, float]:
-    """The point ``dist_m`` metres from (lat, lon) along ``bearing_deg``: (lat, lon)."""
-    d = dist_m / EARTH_RADIUS_M
-    b = math.radians(bearing_deg)
-    p1 = math.radians(lat)
-    l1 = math.radians(lon)
-    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
-    l2 = l1 + math.atan2(
-        math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2)
-    )
-    return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
 
 
 #: WGS84 semi-major axis (m) and first eccentricity squared
