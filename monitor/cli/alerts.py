@@ -22,7 +22,7 @@ _STATE_STYLE = {"delivered": "green", "pending": "yellow", "sending": "cyan", "d
 
 def _console() -> Console:
     """A console made per command, so it sizes itself to the terminal in use."""
-    return Console()
+    return context.make_console()
 
 
 def _settings() -> Any:

@@ -20,9 +20,7 @@ from monitor.errors import MonitorError
 from monitor.logsetup import setup_logging
 from monitor.timeutil import parse_utc_lenient
 
-console = Console()
-if not console.is_terminal:  # piped or captured: do not wrap tables at 80 columns
-    console = Console(width=200)
+console = context.make_console()
 err_console = Console(stderr=True)
 
 app = typer.Typer(

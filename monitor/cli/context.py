@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from monitor.config import Settings, load_settings
 from monitor.store import Store
 from monitor.zones.repository import ZoneStore
@@ -26,6 +28,14 @@ class CliState:
 
 
 STATE = CliState()
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A rich console; piped or captured output is not wrapped at 80 columns."""
+    console = Console(stderr=stderr)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, width=200)
+    return console
 
 
 def get_settings() -> Settings:

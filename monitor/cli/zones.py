@@ -22,7 +22,7 @@ from pyproj import Geod
 from rich.console import Console
 from rich.table import Table
 
-from monitor.cli.context import get_settings, open_zone_store
+from monitor.cli.context import get_settings, make_console, open_zone_store
 from monitor.domain.zone import AppliesTo, ZoneKind, ZoneStatus, ZoneVersion
 from monitor.errors import MonitorError, ZoneError
 from monitor.timeutil import iso_z, parse_utc_lenient, utcnow
@@ -36,11 +36,11 @@ from monitor.zones.registry import ZoneRegistry
 
 def _out() -> Console:
     """A console made per command, so it reads the terminal width (``COLUMNS``) of the run."""
-    return Console()
+    return make_console()
 
 
 def _err() -> Console:
-    return Console(stderr=True)
+    return make_console(stderr=True)
 
 
 app = typer.Typer(
