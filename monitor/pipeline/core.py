@@ -38,7 +38,7 @@ from monitor.domain import (
     ZoneKind,
     ZoneVersion,
 )
-from monitor.errors import ParseError
+from monitor.errors import ParseError, StoreError
 from monitor.feeds.base import ParseFn
 from monitor.feeds.mid import flag_state
 from monitor.feeds.registry import make_parser
@@ -130,6 +130,7 @@ class Pipeline:
         self._parsers: dict[tuple[str, str], ParseFn] = {}
         self._last_stored: dict[tuple[str, str], datetime] = {}
         self._series_stored: dict[tuple[datetime, str], int] = {}
+        self._unsaved: list[StoreBatch] = []
         self._zone_origin_for = zone_origin_for or (lambda feed: feed)
         self.now: datetime | None = None
         self.state = MonitorState(
@@ -213,6 +214,7 @@ class Pipeline:
     ) -> PipelineStats:
         started = time.perf_counter()
         stats = PipelineStats()
+        self.flush(stats)  # raises while the database is away: nothing new is computed
         observations, vessel_info, zones = self.parse(records, stats)
         if zones:
             self._add_zones(zones, records)
@@ -243,6 +245,7 @@ class Pipeline:
         stats = PipelineStats()
         if self.now is not None and now < self.now:
             return stats
+        self.flush(stats)
         self.now = now
         changes = self._detect(DetectionBatch.empty(), now)
         self._commit(changes, [], [], stats, None)
@@ -286,21 +289,54 @@ class Pipeline:
         checkpoint: tuple[str, dict[str, Any]] | None,
     ) -> None:
         health_states, outages = self.health.drain()
-        applied: list[AppliedChange] = []
-        if self.store is not None:
-            batch = StoreBatch(
-                changes=changes,
-                observations=self._sample(accepted),
-                vessel_info=vessel_info,
-                feed_health=health_states,
-                outages=outages,
-                traffic=self._series_changes(),
-                checkpoint=checkpoint,
-            )
-            if batch:
-                applied = self.store.apply(batch, self.outbox)
-        else:
+        if self.store is None:
             applied = [AppliedChange(c, 0, 0, 0, c.action is ChangeAction.OPEN) for c in changes]
+            self._after_commit(applied, stats)
+            return
+        batch = StoreBatch(
+            changes=changes,
+            observations=self._sample(accepted),
+            vessel_info=vessel_info,
+            feed_health=health_states,
+            outages=outages,
+            traffic=self._series_changes(),
+            checkpoint=checkpoint,
+        )
+        if batch:
+            self._unsaved.append(batch)
+        self.flush(stats)
+
+    @property
+    def unsaved(self) -> int:
+        """Batches computed but not yet stored (the database refused or was away)."""
+        return len(self._unsaved)
+
+    def flush(self, stats: PipelineStats | None = None) -> None:
+        """Store the batches the database could not take yet, oldest first.
+
+        A batch is computed once; when its transaction fails it is kept, whole, and retried
+        here (``process`` and ``tick`` retry first and compute nothing new until the backlog
+        is stored), so a database that goes away and comes back loses no incident and
+        records none twice.
+
+        Raises
+        ------
+        monitor.errors.StoreError
+            While the database still refuses; nothing is lost, call again later.
+        """
+        stats = stats if stats is not None else PipelineStats()
+        while self._unsaved:
+            assert self.store is not None
+            try:
+                applied = self.store.apply(self._unsaved[0], self.outbox)
+            except Exception as exc:
+                raise StoreError(
+                    f"database unavailable, {len(self._unsaved)} batch(es) kept for retry: {exc}"
+                ) from exc
+            self._unsaved.pop(0)
+            self._after_commit(applied, stats)
+
+    def _after_commit(self, applied: Sequence[AppliedChange], stats: PipelineStats) -> None:
         self._update_open(applied)
         stats.changes += len(applied)
         stats.opened += sum(1 for a in applied if a.created)

@@ -27,7 +27,7 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.capture import CaptureRecord, CaptureWriter
-from monitor.errors import FeedError, RateLimited
+from monitor.errors import FeedError, RateLimited, StoreError
 from monitor.feeds.base import PollingAdapter, StreamingAdapter
 from monitor.service.runtime import Runtime
 from monitor.timeutil import utcnow
@@ -193,7 +193,11 @@ class LiveService:
                 return
             if time.monotonic() - last_tick >= opts.tick_every_s:
                 last_tick = time.monotonic()
-                await asyncio.to_thread(self.pipeline.tick, self.clock())
+                try:
+                    await asyncio.to_thread(self.pipeline.tick, self.clock())
+                except StoreError as exc:
+                    log.error("%s", exc)
+                    await self._flush_until_stored()
 
     async def _process(self, batch: list[CaptureRecord]) -> None:
         if self._writer is not None:
@@ -201,16 +205,29 @@ class LiveService:
                 self._writer.write(rec)
         try:
             await asyncio.to_thread(self.pipeline.process, batch)
-        except Exception:
-            # the database went away or refused the batch: keep the records and retry
-            log.exception("pipeline failed on a batch of %d records; retrying in 5 s", len(batch))
-            await asyncio.sleep(5)
-            try:
-                await asyncio.to_thread(self.pipeline.process, batch)
-            except Exception:
-                log.exception("batch of %d records dropped after retry", len(batch))
-                return
+        except StoreError as exc:
+            # the batch was computed and is kept by the pipeline; store it once the database
+            # is back. Meanwhile the queue fills and feeds wait on it: a bounded buffer.
+            log.error("%s", exc)
+            await self._flush_until_stored()
+        except Exception:  # a bug on this batch must not stop the consumer; it is recorded
+            log.exception("pipeline failed on a batch of %d records (kept in the capture, if recording)", len(batch))
+            return
         self.records_processed += len(batch)
+
+    async def _flush_until_stored(self) -> None:
+        backoff = Backoff(base_s=1.0, max_s=30.0)
+        while True:
+            delay = backoff.next_delay()
+            log.warning("database unavailable: retrying in %.0f s (%d batch(es) kept)", delay, self.pipeline.unsaved)
+            await asyncio.sleep(delay)
+            try:
+                await asyncio.to_thread(self.pipeline.flush)
+            except StoreError as exc:
+                log.error("%s", exc)
+                continue
+            log.info("database back: kept batches stored")
+            return
 
     # --- lifecycle -------------------------------------------------------------------------
 
