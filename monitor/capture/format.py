@@ -152,9 +152,6 @@ class CaptureReader:
                     if len(self.problems) < 1000:
                         self.problems.append(LineProblem(lineno, reason, detail[:200]))
 
-    def position(self, fh: IO[bytes]) -> int:
-        return fh.tell()
-
 
 class CaptureWriter:
     """Append capture records to a file, one line each, flushed per record.

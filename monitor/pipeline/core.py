@@ -60,6 +60,8 @@ class GeofenceEngine(Protocol):
 
     def replace_zones(self, versions: Sequence[ZoneVersion]) -> None: ...
 
+    def prune(self, before: datetime) -> int: ...
+
 
 OutboxFn = Callable[[AppliedChange], Sequence[OutboxEntry]]
 ChangeListener = Callable[[Sequence[AppliedChange]], None]
@@ -122,7 +124,8 @@ class Pipeline:
         self.tracks = TrackStore(idle_expiry_s=self.config.track_idle_expiry_s)
         self.open = OpenIncidents()
         self.vessels: dict[str, VesselInfo] = {}
-        self.notices: list[Notice] = []
+        #: broadcast notices that name no area, by reference (re-sent warnings replace)
+        self.notices: dict[str, Notice] = {}
         self.live = LiveView()
         #: running totals of every batch (read by the metrics collector)
         self.totals = PipelineStats()
@@ -203,7 +206,8 @@ class Pipeline:
             observations.extend(result.observations)
             vessel_info.extend(result.vessel_info)
             zones.extend(result.zone_versions)
-            self.notices.extend(result.notices)
+            for notice in result.notices:
+                self.notices[notice.ref] = notice
             stats.notices += len(result.notices)
         return observations, vessel_info, zones
 
@@ -249,8 +253,16 @@ class Pipeline:
         self.now = now
         changes = self._detect(DetectionBatch.empty(), now)
         self._commit(changes, [], [], stats, None)
-        self.tracks.expire(now)
+        self._forget(self.tracks.expire(now), now)
         return stats
+
+    def _forget(self, gone: Sequence[tuple[str, str]], now: datetime) -> None:
+        """Drop the per-subject state of subjects whose tracks expired, so a long live run
+        holds only the subjects it has heard from lately."""
+        for key in gone:
+            self._last_stored.pop(key, None)
+        if gone:
+            self.geofence.prune(now - timedelta(seconds=self.config.track_idle_expiry_s))
 
     def _detect(self, batch: DetectionBatch, now: datetime) -> list[IncidentChange]:
         changes: list[IncidentChange] = []

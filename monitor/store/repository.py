@@ -34,6 +34,7 @@ from monitor.domain import (
     ZoneVersion,
 )
 from monitor.domain.zone import UNLIMITED_FT
+from monitor.errors import StoreError
 from monitor.store.db import make_engine, migrate
 from monitor.store.models import (
     AlertAttemptRow,
@@ -49,7 +50,6 @@ from monitor.store.models import (
     VesselInfoRow,
     ZoneVersionRow,
 )
-from monitor.errors import StoreError
 from monitor.store.queries import IncidentQuery, decode_cursor, encode_cursor
 from monitor.timeutil import utcnow
 
@@ -150,7 +150,6 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
-        self._open_ids: dict[str, int] = {}
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
@@ -193,11 +192,6 @@ class Store:
                 self._upsert_traffic(conn, hour, zone_id, aircraft)
             if batch.checkpoint is not None:
                 self._save_checkpoint(conn, *batch.checkpoint)
-        for done in applied:
-            if done.change.action is ChangeAction.CLOSE:
-                self._open_ids.pop(done.change.dedupe_key, None)
-            else:
-                self._open_ids[done.change.dedupe_key] = done.incident_id
         return applied
 
     def _prefetch(
@@ -502,7 +496,6 @@ class Store:
             rows = conn.execute(select(INC).where(INC.c.status == IncidentStatus.OPEN.value)).all()
         out = []
         for r in rows:
-            self._open_ids[r.dedupe_key] = r.id
             out.append(
                 OpenIncident(
                     dedupe_key=r.dedupe_key,

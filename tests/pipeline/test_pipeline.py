@@ -124,3 +124,21 @@ def test_a_feed_that_goes_silent_raises_one_feed_health_incident(tmp_path, sqlit
         assert rows[0].details["gap_s"] > 15 * 60
     finally:
         store.close()
+
+
+def test_subjects_not_heard_for_the_idle_expiry_are_forgotten_everywhere():
+    from datetime import timedelta
+
+    from monitor.pipeline import PipelineConfig
+
+    pipeline = Pipeline(
+        geofence=Geofence(ZoneIndex([CLOSED]), min_dwell_s=0, exit_grace_s=0),
+        detectors=[],
+        store=None,
+        config=PipelineConfig(track_idle_expiry_s=600),
+    )
+    pipeline.process([v2_record(at(0), [v2_aircraft("0d0abc", -66.0, 11.0)])])
+    assert len(pipeline.tracks) == 1 and pipeline.geofence.subject_count == 1
+    pipeline.tick(at(0) + timedelta(seconds=601))
+    assert len(pipeline.tracks) == 0
+    assert pipeline.geofence.subject_count == 0
