@@ -581,7 +581,46 @@ class _Batch:
         return rec
 
 
-class NmeaTcpAdapter(StreamingAdapter):
+class _NmeaStream(StreamingAdapter):
+    """What the TCP and UDP readers share: settings, and batching lines into records."""
+
+    kind = FEED
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        name: str,
+        flush_interval_s: float,
+        max_lines: int,
+        silence_timeout_s: float,
+        backoff: Backoff | None,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.name = name
+        self.host = host
+        self.port = port
+        self.flush_interval_s = flush_interval_s
+        self.max_lines = max_lines
+        self.silence_timeout_s = silence_timeout_s
+        self.backoff = backoff or Backoff(initial_s=1.0, max_s=60.0)
+        self.clock = clock
+
+    async def _emit_if_due(self, batch: _Batch, now_m: float, emit: Emit) -> None:
+        """Emit the batch once it holds ``max_lines`` or is ``flush_interval_s`` old."""
+        if batch.lines and (
+            len(batch.lines) >= self.max_lines or now_m - batch.started_mono >= self.flush_interval_s
+        ):
+            await self._emit_rest(batch, emit)
+
+    async def _emit_rest(self, batch: _Batch, emit: Emit) -> None:
+        rec = batch.take(FEED, self.name)
+        if rec is not None:
+            await emit(rec)
+
+
+class NmeaTcpAdapter(_NmeaStream):
     """Read NMEA lines from a TCP server (AIS-catcher, rtl-ais, a public relay).
 
     Lines received within ``flush_interval_s`` (or up to ``max_lines``) become one capture
@@ -593,7 +632,6 @@ class NmeaTcpAdapter(StreamingAdapter):
     mistaken for vessels going dark.
     """
 
-    kind = FEED
 
     def __init__(
         self,
@@ -608,15 +646,11 @@ class NmeaTcpAdapter(StreamingAdapter):
         backoff: Backoff | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.name = name
-        self.host = host
-        self.port = port
-        self.flush_interval_s = flush_interval_s
-        self.max_lines = max_lines
-        self.silence_timeout_s = silence_timeout_s
+        super().__init__(
+            host, port, name=name, flush_interval_s=flush_interval_s, max_lines=max_lines,
+            silence_timeout_s=silence_timeout_s, backoff=backoff, clock=clock,
+        )
         self.connect_timeout_s = connect_timeout_s
-        self.backoff = backoff or Backoff(initial_s=1.0, max_s=60.0)
-        self.clock = clock
         self.connections = 0
 
     async def run(self, emit: Emit, stop: asyncio.Event, health: HealthSink) -> None:
@@ -680,17 +714,9 @@ class NmeaTcpAdapter(StreamingAdapter):
                         good = True
                         self.backoff.reset()
                     batch.add(buf.feed(chunk), self.clock(), now_m)
-                if batch.lines and (
-                    len(batch.lines) >= self.max_lines
-                    or now_m - batch.started_mono >= self.flush_interval_s
-                ):
-                    rec = batch.take(FEED, self.name)
-                    if rec is not None:
-                        await emit(rec)
+                await self._emit_if_due(batch, now_m, emit)
         finally:
-            rec = batch.take(FEED, self.name)
-            if rec is not None:
-                await emit(rec)
+            await self._emit_rest(batch, emit)
         return reason
 
 
@@ -702,7 +728,7 @@ class _UdpProtocol(asyncio.DatagramProtocol):
         self.queue.put_nowait(data)
 
 
-class NmeaUdpAdapter(StreamingAdapter):
+class NmeaUdpAdapter(_NmeaStream):
     """Listen for NMEA datagrams on a UDP port (AIS-catcher ``-u``, OpenCPN, rtl-ais).
 
     Each datagram holds whole lines (a missing final newline is tolerated). Lines are
@@ -711,7 +737,6 @@ class NmeaUdpAdapter(StreamingAdapter):
     datagram as ``stream_up``.
     """
 
-    kind = FEED
 
     def __init__(
         self,
@@ -725,14 +750,10 @@ class NmeaUdpAdapter(StreamingAdapter):
         backoff: Backoff | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.name = name
-        self.host = host
-        self.port = port
-        self.flush_interval_s = flush_interval_s
-        self.max_lines = max_lines
-        self.silence_timeout_s = silence_timeout_s
-        self.backoff = backoff or Backoff(initial_s=1.0, max_s=60.0)
-        self.clock = clock
+        super().__init__(
+            host, port, name=name, flush_interval_s=flush_interval_s, max_lines=max_lines,
+            silence_timeout_s=silence_timeout_s, backoff=backoff, clock=clock,
+        )
         #: the bound (host, port), once listening (port 0 picks a free one)
         self.bound: tuple[str, int] | None = None
         self.listening = asyncio.Event()
@@ -784,14 +805,6 @@ class NmeaUdpAdapter(StreamingAdapter):
                     batch.add([x for x in lines if x], self.clock(), now_m)
                 elif now_m - last_data >= self.silence_timeout_s:
                     state.mark_down("silence")
-                if batch.lines and (
-                    len(batch.lines) >= self.max_lines
-                    or now_m - batch.started_mono >= self.flush_interval_s
-                ):
-                    rec = batch.take(FEED, self.name)
-                    if rec is not None:
-                        await emit(rec)
+                await self._emit_if_due(batch, now_m, emit)
         finally:
-            rec = batch.take(FEED, self.name)
-            if rec is not None:
-                await emit(rec)
+            await self._emit_rest(batch, emit)
