@@ -37,7 +37,7 @@ TARGET_MS = 200.0
 REGION = "-85,-5,-50,30"
 
 SERVE = """
-import sys, threading, time, random, dataclasses
+import sys, threading, time, random, msgspec.structs
 sys.path.insert(0, {repo!r})
 sys.path.insert(0, {repo!r} + "/bench")
 import uvicorn
@@ -70,7 +70,7 @@ def publisher():
         version += 1
         snap = live.snapshot
         def move(objs):
-            return tuple(dataclasses.replace(o, lat=o.lat + 0.01, time=o.time) if rng.random() < 0.1 else o
+            return tuple(msgspec.structs.replace(o, lat=o.lat + 0.01, time=o.time) if rng.random() < 0.1 else o
                          for o in objs)
         live.snapshot = LiveSnapshot(at=snap.at, aircraft=move(snap.aircraft), vessels=move(snap.vessels),
                                      version=version)

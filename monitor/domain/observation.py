@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+import msgspec
+
 if TYPE_CHECKING:
     from monitor.domain.zone import ZoneVersion
 
@@ -22,9 +24,16 @@ class SubjectKind(StrEnum):
     VESSEL = "vessel"
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
+class Observation(msgspec.Struct, frozen=True, gc=False):
     """One position fix, WGS84, UTC.
+
+    A frozen :class:`msgspec.Struct` rather than a dataclass: it is built once per position
+    of every feed (hundreds of thousands a second in a replay) and kept by the thousand in
+    tracks. Its constructor runs in C (about 0.1 us against 1.4-3 us for a frozen slotted
+    dataclass of 28 fields), and ``gc=False`` keeps it out of the cyclic collector (it only
+    holds strings, numbers and datetimes, so it can never be part of a cycle), which saves
+    16 bytes each and the collector's walks over millions of fixes. Copy with
+    :func:`msgspec.structs.replace`.
 
     ``subject_id`` is the ICAO 24-bit address as six lowercase hex digits (a non-ICAO
     address keeps readsb's ``~`` prefix) for aircraft, the nine-digit MMSI for vessels.

@@ -45,6 +45,18 @@ that broke). Bad *fields* of a usable fix are dropped to ``None`` and counted wi
 losing the fix: ``negative_speed``, ``bad_speed`` (not a number, or over
 :data:`MAX_GROUND_SPEED_KT`), ``bad_track`` (outside 0..360).
 
+Two paths, one result
+---------------------
+Raw bytes (an HTTP body, a capture record kept undecoded) first go through a typed
+:mod:`msgspec` decoder that materialises only the ~25 fields used here, skipping the
+other ~30 keys of a readsb record without building them: about 4x faster than decoding
+everything with orjson. That fast path handles the clean case of current readsb (every
+record has ``type``) and the common ``no_position`` entry; anything else in a body (a wrong
+type, an out-of-range value, a future time, a bad hex, ``"ac": null``, a record without
+``type`` from an older readsb...) sends the *whole body* to the general path
+below, which decodes it fully and applies the per-record rules above. Both paths give the
+same result for every body (a property test holds them equal on generated bodies).
+
 The adapters (:class:`AdsbV2Adapter`, :class:`LocalReadsbAdapter`) are at the end of the
 module, with the pure tiling function :func:`tile_bbox`.
 """
@@ -52,7 +64,6 @@ module, with the pure tiling function :func:`tile_bbox`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import math
 import time
@@ -60,9 +71,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
+import msgspec
 
 from monitor.capture import CaptureRecord
 from monitor.domain import Observation, ParseResult, SubjectKind
@@ -105,43 +117,9 @@ POSITION_SOURCE: dict[str, str] = {
 MAX_GROUND_SPEED_KT = 4000.0
 
 
-def observation_builder() -> Callable[..., Observation]:
-    """A positional constructor for :class:`Observation`, about 35 % faster than the class.
-
-    ``Observation`` is a frozen, slotted dataclass: its generated ``__init__`` sets each of
-    its 28 fields through ``object.__setattr__``, which is most of a parser's cost per
-    record. The builder sets the slots directly through their descriptors, in field order,
-    from a function generated once here (as :mod:`dataclasses` itself generates
-    ``__init__``). It takes every field positionally, in declaration order.
-
-    It falls back to the class itself whenever the shortcut could differ from ``__init__``:
-    a ``__post_init__``, a field excluded from ``__init__``, no ``__slots__``, or a
-    self-check that disagrees with the class.
-    """
-    fields = dataclasses.fields(Observation)
-    names = [f.name for f in fields]
-    if (
-        hasattr(Observation, "__post_init__")
-        or not hasattr(Observation, "__slots__")
-        or any(not f.init for f in fields)
-        or any(not hasattr(Observation.__dict__.get(n), "__set__") for n in names)
-    ):
-        return Observation
-    params = ", ".join(names)
-    body = "".join(f"    _s{i}(o, {n})\n" for i, n in enumerate(names))
-    source = f"def build({params}):\n    o = _new(_cls)\n{body}    return o\n"
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": Observation}
-    scope.update({f"_s{i}": Observation.__dict__[n].__set__ for i, n in enumerate(names)})
-    exec(compile(source, "<observation_builder>", "exec"), scope)  # noqa: S102 - fixed source
-    build: Callable[..., Observation] = scope["build"]
-    probe: tuple[Any, ...] = tuple(f"v{i}" for i in range(len(names)))
-    if build(*probe) != Observation(*probe):
-        return Observation
-    return build
-
-
-#: positional Observation constructor used by the parsers of this package
-new_observation = observation_builder()
+#: positional Observation constructor used by the parsers of this package (the Struct itself:
+#: its C constructor takes every field positionally, in declaration order)
+new_observation = Observation
 
 
 def _now_seconds(value: Any) -> float | None:
@@ -183,19 +161,23 @@ def parse_adsbx(
 ) -> ParseResult:
     """Parse one readsb / v2 API body into observations (see the module docstring).
 
-    ``body`` is the decoded JSON value; raw ``bytes`` are decoded first (so a bench or a
-    caller holding the HTTP body can pass it as is).
+    ``body`` is the decoded JSON value, or the raw ``bytes`` of the body: those take the
+    typed fast path first (see "Two paths, one result").
 
     Raises
     ------
     monitor.errors.ParseError
         When the body as a whole cannot be used.
     """
+    received_s = received_at.timestamp()
     if isinstance(body, (bytes, bytearray, memoryview)):
-        body = decode_json_body(FEED_KIND, bytes(body))
+        raw = bytes(body)
+        fast = _parse_fast(raw, received_s, source, record_ref)
+        if fast is not None:
+            return fast
+        body = decode_json_body(FEED_KIND, raw)
     acs = _aircraft_list(body)
     result = ParseResult()
-    received_s = received_at.timestamp()
     now_s = _now_seconds(body.get("now"))
     if now_s is None:
         log.debug("%s: no usable 'now' (%r); using received_at", source, body.get("now"))
@@ -203,6 +185,191 @@ def parse_adsbx(
     result.feed_time = datetime.fromtimestamp(now_s, UTC)
     _parse_list(acs, now_s, received_s + MAX_FUTURE_S, source, record_ref, result)
     return result
+
+
+# --- the typed fast path -----------------------------------------------------------------
+
+def _num(**bounds: int) -> Any:
+    """A JSON number (int or float, kept as sent) within ``bounds`` (msgspec ``Meta``), or null.
+
+    The bounds are the general path's validity ranges: a value outside them fails the
+    typed decode, which sends the body to the general path to be judged record by record.
+    """
+    meta = msgspec.Meta(**bounds)
+    return Annotated[int, meta] | Annotated[float, meta] | None
+
+
+_Lat = _num(ge=-90, le=90)
+_Lon = _num(ge=-180, le=180)
+_Age = _num(ge=0, lt=1_000_000_000)
+_Alt = _num(gt=-5000, lt=200_000)
+_Angle = _num(ge=0, le=360)
+_Rate = _num(gt=-100_000, lt=100_000)
+
+
+class _LastPosition(msgspec.Struct, gc=False):
+    lat: _Lat = None
+    lon: _Lon = None
+    nic: int | None = None
+    seen_pos: _Age = None
+
+
+class _Aircraft(
+    msgspec.Struct,
+    gc=False,
+    rename={
+        "gps_ok_before": "gpsOkBefore",
+        "db_flags": "dbFlags",
+        "last_position": "lastPosition",
+        "registration": "r",
+        "type_code": "t",
+        "source_type": "type",
+    },
+):
+    """The fields of a readsb aircraft record this module reads; the others are skipped."""
+
+    hex: str
+    lat: _Lat = None
+    lon: _Lon = None
+    nic: int | None = None
+    seen_pos: _Age = None
+    seen: _Age = None
+    last_position: _LastPosition | None = None
+    alt_baro: _Alt | Literal["ground"] = None
+    alt_geom: _Alt = None
+    gs: _num(ge=0, le=int(MAX_GROUND_SPEED_KT)) = None  # type: ignore[valid-type]
+    track: _Angle = None
+    true_heading: _Angle = None
+    baro_rate: _Rate = None
+    geom_rate: _Rate = None
+    flight: str | None = None
+    squawk: str | None = None
+    emergency: str | None = None
+    nac_p: int | None = None
+    gps_ok_before: _num(gt=0, lt=100_000_000_000) = None  # type: ignore[valid-type]
+    registration: str | None = None
+    type_code: str | None = None
+    db_flags: int | None = None
+    source_type: str | None = None
+    # no ``mlat`` / ``tisb`` lists: they matter only without ``type`` (older readsb), and
+    # such a body takes the general path
+
+
+class _Body(msgspec.Struct, gc=False):
+    now: int | float | None = None
+    ac: list[_Aircraft] | None = None
+    aircraft: list[_Aircraft] | None = None
+
+
+_decode_body = msgspec.json.Decoder(_Body).decode
+
+
+class _Unusual(Exception):
+    """Raised inside the fast loop: this body needs the general path."""
+
+
+def _parse_fast(  # noqa: C901 - one flat hot loop, kept inline for speed
+    raw: bytes, received_s: float, source: str, ref: str | None
+) -> ParseResult | None:
+    """The typed fast path; ``None`` when the body needs the general path."""
+    try:
+        body = _decode_body(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    acs = body.ac if body.ac is not None else body.aircraft
+    if acs is None:
+        return None
+    now_s = _now_seconds(body.now)
+    if now_s is None:
+        return None
+    limit_s = received_s + MAX_FUTURE_S
+    result = ParseResult(feed_time=datetime.fromtimestamp(now_s, UTC))
+    obs_append = result.observations.append
+    reject = result.reject
+    new_obs = new_observation
+    aircraft = SubjectKind.AIRCRAFT
+    fromts = datetime.fromtimestamp
+    utc = UTC
+    kind = FEED_KIND
+    psrc = POSITION_SOURCE.get
+    try:
+        for a in acs:
+            hx = a.hex.strip().lower()
+            n = len(hx)
+            if n != 6 and not (n == 7 and hx[0] == "~"):
+                raise _Unusual
+            lat = a.lat
+            lon = a.lon
+            nic = a.nic
+            if lat is None or lon is None:
+                last = a.last_position
+                if last is None:
+                    reject("no_position")
+                    continue
+                lat = last.lat
+                lon = last.lon
+                nic = last.nic
+                seen_pos = last.seen_pos
+                if lat is None or lon is None:
+                    raise _Unusual
+            else:
+                seen_pos = a.seen_pos
+                if seen_pos is None:
+                    seen_pos = a.seen
+            # ranges were checked by the typed decode
+            t_s = now_s if seen_pos is None else now_s - seen_pos
+            if t_s > limit_s:
+                raise _Unusual
+            alt = a.alt_baro
+            if alt is None:
+                on_ground = None
+            elif alt == "ground":
+                on_ground = True
+                alt = None
+            else:
+                on_ground = False
+            vr = a.baro_rate
+            if vr is None:
+                vr = a.geom_rate
+            flight = a.flight
+            if flight is not None:
+                flight = flight.strip() or None
+            em = a.emergency
+            if em == "none":
+                em = None
+            gok = a.gps_ok_before
+            if gok is not None:
+                gok = fromts(gok, utc)
+
+            reg = a.registration
+            typ = a.type_code
+            flags = a.db_flags
+            if flags is not None:
+                mil = bool(flags & 1)
+            elif reg is not None or typ is not None:
+                mil = False
+            else:
+                mil = None
+
+            src = a.source_type
+            if src is None:
+                raise _Unusual
+            src = psrc(src, "other")
+
+            obs_append(
+                new_obs(
+                    source, kind, aircraft, hx, fromts(t_s, utc), lat, lon, flight,
+                    None, alt, a.alt_geom, a.gs, a.track, a.true_heading, vr, a.squawk, em,
+                    on_ground, nic,
+                    a.nac_p, gok, src, mil, typ, reg, None, None, ref,
+                )
+            )  # fmt: skip
+    except (_Unusual, TypeError, ValueError, OverflowError, OSError):
+        return None
+    return result
+
+
+# --- the general path --------------------------------------------------------------------
 
 
 def _parse_list(  # noqa: C901 - one flat hot loop, kept inline for speed

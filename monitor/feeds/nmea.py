@@ -46,7 +46,6 @@ two bodies of the same stream are reassembled (bounded by ``max_pending`` and
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections import Counter
@@ -108,55 +107,38 @@ def nmea_checksum(data: bytes) -> int:
     return x
 
 
-def _observation_builder() -> Callable[..., Observation]:
-    """A constructor for vessel observations that skips the keyword-argument machinery.
-
-    ``Observation`` is a frozen, slotted dataclass without ``__post_init__``: its generated
-    ``__init__`` only assigns every field. Building one through the slot descriptors does
-    the same assignments about 35 % faster, which matters at 10^5 sentences a second.
-    Falls back to the plain constructor if the class ever stops being that simple; a
-    test checks that both produce equal objects.
-    """
-    names = [f.name for f in dataclasses.fields(Observation)]
-    defaults = {
-        f.name: f.default for f in dataclasses.fields(Observation) if f.default is not dataclasses.MISSING
-    }
-    wanted = (
-        "source", "subject_id", "time", "lat", "lon", "name", "ground_speed_kt",
-        "track_deg", "heading_deg", "vessel_type", "nav_status", "record_ref",
+def build_vessel_observation(
+    source: str,
+    subject_id: str,
+    time: datetime,
+    lat: float,
+    lon: float,
+    name: str | None,
+    ground_speed_kt: float | None,
+    track_deg: float | None,
+    heading_deg: float | None,
+    vessel_type: int | None,
+    nav_status: int | None,
+    record_ref: str | None,
+) -> Observation:
+    """One AIS position as an :class:`Observation` (positional, in this order, for the hot loop)."""
+    return Observation(
+        source=source,
+        feed_kind=FEED,
+        subject_kind=SubjectKind.VESSEL,
+        subject_id=subject_id,
+        time=time,
+        lat=lat,
+        lon=lon,
+        name=name,
+        ground_speed_kt=ground_speed_kt,
+        track_deg=track_deg,
+        heading_deg=heading_deg,
+        position_source="ais",
+        vessel_type=vessel_type,
+        nav_status=nav_status,
+        record_ref=record_ref,
     )
-    fixed = {"feed_kind": FEED, "subject_kind": SubjectKind.VESSEL, "position_source": "ais"}
-    simple = (
-        not hasattr(Observation, "__post_init__")
-        and hasattr(Observation, "__slots__")
-        and all(n in names for n in wanted)
-        and all(n in wanted or n in fixed or n in defaults for n in names)
-    )
-    if not simple:  # pragma: no cover - only if the domain type changes shape
-
-        def slow(*values: Any) -> Observation:
-            return Observation(**fixed, **dict(zip(wanted, values, strict=True)))
-
-        return slow
-    setters = {n: getattr(Observation, n).__set__ for n in names}
-    const = [(setters[n], fixed[n] if n in fixed else defaults[n]) for n in names if n not in wanted]
-    var = [setters[n] for n in wanted]
-    new = object.__new__
-
-    def build(*values: Any) -> Observation:
-        obj = new(Observation)
-        for setter, value in const:
-            setter(obj, value)
-        for setter, value in zip(var, values):  # noqa: B905 - arity fixed by the callers
-            setter(obj, value)
-        return obj
-
-    return build
-
-
-#: build(source, subject_id, time, lat, lon, name, ground_speed_kt, track_deg,
-#:       heading_deg, vessel_type, nav_status, record_ref) -> Observation
-build_vessel_observation = _observation_builder()
 
 
 def _hex2(b: bytes) -> int:

@@ -86,7 +86,7 @@ def test_mmsi_keeps_its_leading_zeros() -> None:
     assert parse(line).observations[0].subject_id == "002393200"
 
 
-def test_fast_observation_builder_equals_the_dataclass_constructor() -> None:
+def test_vessel_observation_builder_fills_the_vessel_constants() -> None:
     kw = dict(source="s", subject_id="775000001", time=T, lat=1.0, lon=2.0, name="X", ground_speed_kt=3.0,
               track_deg=4.0, heading_deg=5.0, vessel_type=30, nav_status=7, record_ref="r")
     built = build_vessel_observation(*kw.values())

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec.structs
 import pytest
 
 from monitor.pipeline.live import LiveSnapshot
@@ -64,7 +63,7 @@ def test_since_version_returns_changes_and_removals(client, services, fleet):
     publish(services, 1, fleet)
     first = client.get("/api/live/aircraft").json()
     assert first["version"] == BASE + 1
-    moved = dataclasses.replace(fleet[0], lon=-66.5, time=t(11))
+    moved = msgspec.structs.replace(fleet[0], lon=-66.5, time=t(11))
     publish(services, 2, [moved, fleet[1], fleet[2]])  # 0c1234 is gone
     diff = client.get(f"/api/live/aircraft?since_version={BASE + 1}").json()
     assert diff["full"] is False and diff["version"] == BASE + 2
@@ -79,9 +78,9 @@ def test_since_version_returns_changes_and_removals(client, services, fleet):
 def test_diff_skips_unseen_intermediate_versions(client, services, fleet):
     publish(services, 1, fleet)
     client.get("/api/live/aircraft")
-    publish(services, 2, [dataclasses.replace(fleet[0], lon=-66.0, time=t(11)), *fleet[1:]])
-    publish(services, 3, [dataclasses.replace(fleet[0], lon=-66.0, time=t(11)),
-                          dataclasses.replace(fleet[1], lat=12.5, time=t(11)), *fleet[2:]])
+    publish(services, 2, [msgspec.structs.replace(fleet[0], lon=-66.0, time=t(11)), *fleet[1:]])
+    publish(services, 3, [msgspec.structs.replace(fleet[0], lon=-66.0, time=t(11)),
+                          msgspec.structs.replace(fleet[1], lat=12.5, time=t(11)), *fleet[2:]])
     diff = client.get(f"/api/live/aircraft?since_version={BASE + 1}").json()
     assert diff["version"] == BASE + 3
     assert ids(diff) == {"0d0abc", "ae01ce"}
@@ -91,7 +90,7 @@ def test_object_leaving_the_view_is_removed_from_the_client(client, services, fl
     publish(services, 1, fleet)
     box = "bbox=-68,10,-63,12.5"
     assert ids(client.get(f"/api/live/aircraft?{box}").json()) == {"0d0abc", "ae01ce"}
-    publish(services, 2, [dataclasses.replace(fleet[0], lon=-75.0, time=t(11)), *fleet[1:]])
+    publish(services, 2, [msgspec.structs.replace(fleet[0], lon=-75.0, time=t(11)), *fleet[1:]])
     diff = client.get(f"/api/live/aircraft?{box}&since_version={BASE + 1}").json()
     assert diff["features"] == []
     assert diff["removed"] == ["0d0abc"]

@@ -8,13 +8,13 @@ go to ``test-artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec.structs
 import pytest
 
 from monitor.pipeline.live import LiveSnapshot
@@ -159,7 +159,7 @@ def test_live_map_updates_without_reload(site, page):
     wait_live(pg)
     pg.evaluate("() => { window.__sameDocument = true; }")
     snap = services.live.snapshot
-    moved = dataclasses.replace(snap.aircraft[0], lat=snap.aircraft[0].lat + 0.5, time=snap.at)
+    moved = msgspec.structs.replace(snap.aircraft[0], lat=snap.aircraft[0].lat + 0.5, time=snap.at)
     services.live.snapshot = LiveSnapshot(
         at=snap.at, aircraft=(moved, *snap.aircraft[2:]), vessels=snap.vessels, version=snap.version + 1
     )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import shapely
+from msgspec.structs import replace
 
 from monitor.detectors.base import DetectionBatch, Detector, MonitorState, OpenIncidents
 from monitor.detectors.maritime.geo import destination, local_xy_m

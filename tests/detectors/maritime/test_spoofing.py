@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from monitor.detectors.maritime.common import mmsi_problem
 from monitor.detectors.maritime.spoofing import SpoofingConfig, SpoofingDetector
