@@ -5,7 +5,9 @@ response exactly as received (a JSON value for JSON feeds, a string for text fee
 lines joined by newlines). An optional ``"source"`` names the feed instance
 (``adsb_lol``, ``opensky`` ...); readers ignore keys they do not know. Files ending in
 ``.gz`` are gzip-compressed. Live polling and replay enter the pipeline through the same
-door: a :class:`CaptureRecord`.
+door: a :class:`CaptureRecord`. A reader asked to (``raw_bodies``) keeps the bodies of
+some feed kinds as :class:`RawJson` bytes, checked but not decoded, for parsers that decode
+faster themselves; ``body_value`` decodes one when a value is needed.
 """
 
 from monitor.capture.format import (
@@ -14,6 +16,8 @@ from monitor.capture.format import (
     CaptureRecord,
     CaptureWriter,
     LineProblem,
+    RawJson,
+    body_value,
     dump_record,
     load_record,
 )
@@ -24,6 +28,8 @@ __all__ = [
     "CaptureRecord",
     "CaptureWriter",
     "LineProblem",
+    "RawJson",
+    "body_value",
     "dump_record",
     "load_record",
 ]

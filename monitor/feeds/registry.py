@@ -24,6 +24,11 @@ PARSER_FACTORIES: dict[str, str] = {
     "faa_nms": "monitor.feeds.notam:make_parser",
 }
 
+#: capture kinds whose parsers decode a body's raw JSON bytes faster than a generic decode
+#: would (a typed schema of only the fields they use): replay hands them
+#: :class:`~monitor.capture.RawJson` bodies (``CaptureReader(raw_bodies=...)``)
+RAW_BODY_KINDS: frozenset[str] = frozenset({"adsbx_v2"})
+
 
 def make_parser(kind: str, *, fir_boundaries: Mapping[str, Any] | None = None) -> ParseFn:
     """A fresh parser for ``kind``; ``KeyError`` for an unknown kind.
