@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from monitor.errors import ConfigError
 
@@ -94,6 +94,9 @@ class Settings(_Strict):
     record_path: str | None = None
     geodata_dir: str | None = None
     routes_csv: list[str] = Field(default_factory=list)
+    #: names of the configured feeds this process runs (empty: all of them). Several
+    #: processes sharing one database each run their own subset (README "Production").
+    run_feeds: list[str] = Field(default_factory=list)
     source_file: str | None = None
 
     @field_validator("feeds")
@@ -105,6 +108,22 @@ class Settings(_Strict):
                 raise ValueError(f"feed name {f.name!r} is used twice")
             seen.add(f.name)
         return feeds
+
+    @field_validator("run_feeds")
+    @classmethod
+    def _known_run_feeds(cls, run_feeds: list[str], info: ValidationInfo) -> list[str]:
+        names = [f.name for f in info.data.get("feeds", [])]
+        unknown = [n for n in run_feeds if n not in names]
+        if unknown:
+            raise ValueError(
+                f"names feeds that are not configured: {', '.join(unknown)} "
+                f"(configured: {', '.join(names) or 'none'})"
+            )
+        return run_feeds
+
+    def runs_here(self, feed_name: str) -> bool:
+        """True when this process runs the feed (``run_feeds`` empty or naming it)."""
+        return not self.run_feeds or feed_name in self.run_feeds
 
     def enabled_detectors(self) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.detectors.items() if v.get("enabled", True)}
@@ -122,6 +141,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "MONITOR_RECORD": "record_path",
     "MONITOR_GEODATA_DIR": "geodata_dir",
     "MONITOR_ROUTES_CSV": "routes_csv",
+    "MONITOR_FEEDS": "run_feeds",
 }
 
 
@@ -152,6 +172,8 @@ def load_settings(
             value: Any = env[var]
             if dotted == "routes_csv":
                 value = [p for p in value.split(os.pathsep) if p]
+            elif dotted == "run_feeds":
+                value = [n.strip() for n in value.split(",") if n.strip()]
             _set_dotted(data, dotted, value)
     for dotted, value in (overrides or {}).items():
         if value is not None:

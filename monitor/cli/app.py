@@ -371,11 +371,26 @@ def run(
     host: Annotated[str | None, typer.Option(help="Web server address (env MONITOR_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Web server port (env MONITOR_PORT).")] = None,
     web: Annotated[bool, typer.Option(help="Serve the live map and API.")] = True,
+    feeds: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated names of the configured feeds this process runs "
+            "(default: all; env MONITOR_FEEDS). For several processes sharing one database."
+        ),
+    ] = None,
 ) -> None:
     """Run live: poll the configured feeds, detect, store, and serve the map."""
     from monitor.service.main import run_live
 
-    context.STATE.overrides.update({"web.host": host, "web.port": port, "record_path": str(record) if record else None})
+    run_feeds = [n.strip() for n in feeds.split(",") if n.strip()] if feeds else None
+    context.STATE.overrides.update(
+        {
+            "web.host": host,
+            "web.port": port,
+            "record_path": str(record) if record else None,
+            "run_feeds": run_feeds,
+        }
+    )
     context.STATE._settings = None
     settings = _settings_and_logging()
     run_live(settings, web=web, console=console)

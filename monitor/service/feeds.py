@@ -173,6 +173,8 @@ def build_feeds(
     for cfg in settings.feeds:
         if only is not None and not only(cfg):
             continue
+        if not settings.runs_here(cfg.name):
+            continue  # another process of a shared deployment runs it
         if not cfg.enabled:
             built.disabled.append(cfg)
             continue
@@ -201,7 +203,9 @@ def describe_feeds(settings: Settings, environ: Mapping[str, str] | None = None)
     rows = []
     for cfg in settings.feeds:
         missing = [k for k in cfg.needs_env if not env.get(k)]
-        if not cfg.enabled:
+        if not settings.runs_here(cfg.name):
+            state, why = "elsewhere", "not in run_feeds (MONITOR_FEEDS / --feeds): another process runs it"
+        elif not cfg.enabled:
             state, why = "disabled", "enabled: false in the config"
         elif missing:
             state, why = "waiting for key", "set " + " and ".join(missing)

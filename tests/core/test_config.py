@@ -61,3 +61,22 @@ def test_detector_thresholds_are_typed_and_named():
 def test_missing_named_config_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "absent.yaml", environ={})
+
+
+def test_each_process_of_a_shared_deployment_runs_its_named_feeds(repo_dir):
+    import httpx
+
+    from monitor.service.feeds import build_feeds, describe_feeds
+
+    cfg = repo_dir / "config" / "monitor.yaml"
+    s = load_settings(cfg, environ={"MONITOR_FEEDS": "opensky, nga_msi"})
+    assert s.run_feeds == ["opensky", "nga_msi"]
+    built = build_feeds(s, httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(500))), environ={})
+    assert sorted(a.name for a in built.polling) == ["nga_msi", "opensky"]
+    states = {row[0]: row[2] for row in describe_feeds(s, environ={})}
+    assert states["adsb_lol"] == "elsewhere" and states["opensky"] == "runs"
+
+
+def test_an_unknown_feed_name_for_this_process_is_a_config_error(repo_dir):
+    with pytest.raises(ConfigError, match=r"run_feeds: Value error, names feeds that are not configured: adsb_lo\b"):
+        load_settings(repo_dir / "config" / "monitor.yaml", environ={"MONITOR_FEEDS": "adsb_lo"})
