@@ -24,7 +24,9 @@ socket is closed.
 Body
 ----
 One capture record per frame; ``body`` is the frame's JSON value (a list of frames is
-accepted too, for batched captures; a JSON text is decoded first).
+accepted too, for batched captures; a JSON text is decoded first). Raw JSON bytes take the
+typed fast path of :mod:`monitor.feeds.aisstream_fast` first (position reports decoded
+against a small schema; every other frame comes back here), with the same result.
 
 Dirty data, decided here
 ------------------------
@@ -42,10 +44,9 @@ aircraft...) are counted in :attr:`AisstreamParser.stats` as ``other_type``.
 
 from __future__ import annotations
 
-import math
-
 import asyncio
 import logging
+import math
 import re
 import time
 from collections import Counter
@@ -59,6 +60,7 @@ import orjson
 from monitor.capture import CaptureRecord
 from monitor.domain import Observation, ParseResult, SubjectKind, VesselInfo
 from monitor.errors import ParseError
+from monitor.feeds.aisstream_fast import parse_fast
 from monitor.feeds.base import MAX_FUTURE_S, Emit, HealthSink, ParseFn, StreamingAdapter
 from monitor.feeds.streams import Backoff, StreamState, sleep_or_stop
 from monitor.timeutil import utcnow
@@ -142,6 +144,14 @@ class AisstreamParser:
     def __call__(
         self, body: Any, *, received_at: datetime, source: str, record_ref: str | None = None
     ) -> ParseResult:
+        if isinstance(body, bytes):  # raw JSON (a capture's RawJson): the typed fast path first
+
+            def general(frame: dict[str, Any], res: ParseResult, stats: Counter[str]) -> None:
+                self._frame(frame, res, received_at, source, record_ref, stats)
+
+            fast = parse_fast(body, self.stats, general, received_at, source, record_ref)
+            if fast is not None:
+                return fast
         if isinstance(body, str | bytes):
             try:
                 body = orjson.loads(body)
@@ -167,7 +177,10 @@ class AisstreamParser:
         received_at: datetime,
         source: str,
         ref: str | None,
+        stats: Counter[str] | None = None,
     ) -> None:
+        if stats is None:
+            stats = self.stats
         mtype = f.get("MessageType")
         if mtype is None and "error" in f:
             raise ParseError(FEED, "api_error", str(f.get("error"))[:200])
@@ -178,7 +191,7 @@ class AisstreamParser:
         m = message.get(mtype)
         pos_type = _POSITION.get(mtype)
         if pos_type is None and mtype not in ("ShipStaticData", "StaticDataReport"):
-            self.stats["other_type"] += 1
+            stats["other_type"] += 1
             return
         if not isinstance(m, dict):
             result.reject("bad_shape", f"Message has no {mtype!r} object")
@@ -205,13 +218,13 @@ class AisstreamParser:
             if (when - received_at).total_seconds() > MAX_FUTURE_S:
                 result.reject("future_time", f"{tu} received {received_at.isoformat()}")
                 return
-        self.stats["messages"] += 1
+        stats["messages"] += 1
         if pos_type is not None:
             self._position(m, pos_type, mmsi_s, when, meta, result, source, ref)
             if pos_type == 19:
-                self._static(m, mtype, mmsi_s, when, result, source)
+                self._static(m, mtype, mmsi_s, when, result, source, stats)
         else:
-            self._static(m, mtype, mmsi_s, when, result, source)
+            self._static(m, mtype, mmsi_s, when, result, source, stats)
 
     def _position(
         self,
@@ -280,6 +293,7 @@ class AisstreamParser:
         when: datetime,
         result: ParseResult,
         source: str,
+        stats: Counter[str],
     ) -> None:
         name = callsign = destination = None
         imo = ship_type = None
@@ -288,7 +302,7 @@ class AisstreamParser:
             if m.get("PartNumber") is True:  # part B
                 rb = m.get("ReportB")
                 if not isinstance(rb, dict) or rb.get("Valid") is False:
-                    self.stats["empty_static"] += 1
+                    stats["empty_static"] += 1
                     return
                 callsign = _text(rb.get("CallSign"))
                 st = rb.get("ShipType")
@@ -297,7 +311,7 @@ class AisstreamParser:
             else:
                 ra = m.get("ReportA")
                 if not isinstance(ra, dict) or ra.get("Valid") is False:
-                    self.stats["empty_static"] += 1
+                    stats["empty_static"] += 1
                     return
                 name = _text(ra.get("Name"))
         else:  # ShipStaticData (type 5) or ExtendedClassBPositionReport (type 19)
@@ -312,7 +326,7 @@ class AisstreamParser:
             dr = _num(m.get("MaximumStaticDraught"))
             draught_m = dr if dr is not None and dr > 0 else None
         if name is None and callsign is None and ship_type is None and length_m is None:
-            self.stats["empty_static"] += 1
+            stats["empty_static"] += 1
             return
         result.vessel_info.append(
             VesselInfo(

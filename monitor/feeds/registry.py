@@ -27,7 +27,7 @@ PARSER_FACTORIES: dict[str, str] = {
 #: capture kinds whose parsers decode a body's raw JSON bytes faster than a generic decode
 #: would (a typed schema of only the fields they use): replay hands them
 #: :class:`~monitor.capture.RawJson` bodies (``CaptureReader(raw_bodies=...)``)
-RAW_BODY_KINDS: frozenset[str] = frozenset({"adsbx_v2"})
+RAW_BODY_KINDS: frozenset[str] = frozenset({"adsbx_v2", "aisstream"})
 
 
 def make_parser(kind: str, *, fir_boundaries: Mapping[str, Any] | None = None) -> ParseFn:
