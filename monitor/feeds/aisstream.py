@@ -378,7 +378,9 @@ class AisstreamAdapter(StreamingAdapter):
         The websocket address (tests and the demo point it at ``ws://127.0.0.1:PORT``).
     silence_timeout_s:
         Seconds without a frame after which the connection is taken as dead, closed
-        cleanly and reopened (aisstream has silent outages; 30-60 s is sensible).
+        cleanly and reopened (aisstream has silent outages; 30-60 s is sensible). Time
+        spent handing a frame on (``emit`` waits while the pipeline's queue is full) does
+        not count as silence.
     subscribe_timeout_s:
         The subscription must be sent within this many seconds of connecting (the
         service drops clients that wait longer than 3 s).
@@ -479,7 +481,7 @@ class AisstreamAdapter(StreamingAdapter):
         while not stop.is_set():
             left = self.silence_timeout_s - (time.monotonic() - last)
             if left <= 0:
-                log.warning("%s: no frame for %.0f s, reconnecting", self.name, self.silence_timeout_s)
+                log.warning("%s: no frame for %.1f s, reconnecting", self.name, self.silence_timeout_s)
                 return "silence"
             try:
                 raw = await asyncio.wait_for(ws.recv(), timeout=min(left, 0.5))
@@ -505,4 +507,8 @@ class AisstreamAdapter(StreamingAdapter):
             state.mark_up()
             self.frames += 1
             await emit(CaptureRecord(feed=FEED, received_at=now, body=body, source=self.name))
+            # silence is time spent waiting for the service, not for a full queue downstream
+            # (a database lock holds emit back; frames wait in the socket meanwhile, and
+            # reconnecting would drop them)
+            last = time.monotonic()
         return "stopped"

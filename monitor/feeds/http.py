@@ -3,9 +3,12 @@
 API (import from ``monitor.feeds.http``)
 ----------------------------------------
 ``await fetch(client, feed, url, *, method="GET", params=None, headers=None, data=None,
-json=None, auth=None, timeout_s=DEFAULT_TIMEOUT_S, now=None) -> httpx.Response``
+json=None, auth=None, timeout_s=None, now=None) -> httpx.Response``
     One request through the injected ``httpx.AsyncClient`` (redirects followed). Returns
-    the response for a 2xx status. Raises
+    the response for a 2xx status. ``timeout_s`` bounds connect, read, write and pool
+    each; ``None`` keeps the client's own timeouts (``make_http_client`` sets
+    :data:`DEFAULT_TIMEOUT_S`, connect 10 s), so the adapters without a timeout setting
+    of their own (OpenSky, ADS-B v2) follow the client they are given. Raises
 
     * :class:`~monitor.errors.RateLimited` on 429, and on 503 when the server says how long
       to wait. The wait comes from OpenSky's ``X-Rate-Limit-Retry-After-Seconds`` or from
@@ -58,7 +61,8 @@ from monitor.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-#: seconds before a request is abandoned (connect, read, write and pool each)
+#: seconds before a request is abandoned (connect, read, write and pool each), for adapters
+#: that set a timeout of their own; the service's HTTP client uses it too
 DEFAULT_TIMEOUT_S = 20.0
 #: wait after a 429 that names no delay
 DEFAULT_RETRY_AFTER_S = 60.0
@@ -126,13 +130,14 @@ async def fetch(
     data: Mapping[str, Any] | None = None,
     json: Any = None,
     auth: httpx.Auth | tuple[str, str] | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     now: datetime | None = None,
 ) -> httpx.Response:
     """One HTTP request for feed ``feed``, with the failure modes turned into feed errors.
 
-    See the module docstring for what is raised. ``now`` (UTC) is only used to read a
-    ``Retry-After`` HTTP date; tests pass it, live code leaves it out.
+    See the module docstring for what is raised. ``timeout_s`` ``None`` keeps the client's
+    timeouts. ``now`` (UTC) is only used to read a ``Retry-After`` HTTP date; tests pass
+    it, live code leaves it out.
     """
     started = time.monotonic()
     try:
@@ -144,7 +149,7 @@ async def fetch(
             data=data,
             json=json,
             auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
-            timeout=timeout_s,
+            timeout=timeout_s if timeout_s is not None else httpx.USE_CLIENT_DEFAULT,
             follow_redirects=True,
         )
     except httpx.TimeoutException as exc:

@@ -611,7 +611,10 @@ class NmeaTcpAdapter(_NmeaStream):
     across TCP reads is never cut. ``silence_timeout_s`` without a byte means the
     connection is dead: it is closed and reopened. Reconnects back off exponentially with
     jitter; every outage is reported to the health sink (``stream_down``) so it is never
-    mistaken for vessels going dark.
+    mistaken for vessels going dark. The stream counts as up from its first byte, not from
+    the TCP handshake: a source that accepts connections and then sends nothing stays one
+    outage, however many times it is reconnected. Time spent handing lines on (``emit``
+    waits while the pipeline's queue is full) does not count as silence.
     """
 
 
@@ -648,9 +651,8 @@ class NmeaTcpAdapter(_NmeaStream):
                 await sleep_or_stop(stop, self.backoff.next_delay_s())
                 continue
             self.connections += 1
-            state.mark_up()
             try:
-                reason = await self._read(reader, emit, stop)
+                reason = await self._read(reader, emit, stop, state)
             finally:
                 writer.close()
                 try:
@@ -662,7 +664,9 @@ class NmeaTcpAdapter(_NmeaStream):
             state.mark_down(reason)
             await sleep_or_stop(stop, self.backoff.next_delay_s())
 
-    async def _read(self, reader: asyncio.StreamReader, emit: Emit, stop: asyncio.Event) -> str:
+    async def _read(
+        self, reader: asyncio.StreamReader, emit: Emit, stop: asyncio.Event, state: StreamState
+    ) -> str:
         buf = LineBuffer()
         batch = _Batch()
         last_data = time.monotonic()
@@ -695,8 +699,12 @@ class NmeaTcpAdapter(_NmeaStream):
                     if not good:
                         good = True
                         self.backoff.reset()
+                        state.mark_up()
                     batch.add(buf.feed(chunk), self.clock(), now_m)
                 await self._emit_if_due(batch, now_m, emit)
+                # time spent waiting on a full queue downstream (emit) is not silence: the
+                # source's lines wait in the socket meanwhile, and reconnecting drops them
+                last_data += time.monotonic() - now_m
         finally:
             await self._emit_rest(batch, emit)
         return reason

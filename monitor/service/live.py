@@ -56,10 +56,18 @@ class Backoff:
 @dataclass
 class LiveOptions:
     record_path: Path | None = None
+    #: records waiting for the pipeline at most; when full, feeds wait (a bounded buffer)
     queue_size: int = 20_000
     batch_records: int = 200
     batch_wait_s: float = 0.5
     tick_every_s: float = 5.0
+    #: a failing poll waits ``base * 2**(n-1)`` s (jittered, at most ``max``), or longer
+    #: when the feed says so (``Retry-After``)
+    poll_backoff_base_s: float = 5.0
+    poll_backoff_max_s: float = 900.0
+    #: retries of a database that refuses batches back off the same way
+    store_retry_base_s: float = 1.0
+    store_retry_max_s: float = 30.0
     #: runs alongside (the web server, fake feeds in the demo); cancelled at shutdown
     extra_tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
 
@@ -123,7 +131,11 @@ class LiveService:
                 self._in_flight.discard(task)
 
     async def _poll_once(self, adapter: PollingAdapter) -> None:
-        backoff = self._backoff.setdefault(adapter.name, Backoff())
+        backoff = self._backoff.get(adapter.name)
+        if backoff is None:
+            backoff = self._backoff[adapter.name] = Backoff(
+                self.options.poll_backoff_base_s, self.options.poll_backoff_max_s
+            )
         started = time.perf_counter()
         try:
             result = await adapter.poll()
@@ -216,7 +228,7 @@ class LiveService:
         self.records_processed += len(batch)
 
     async def _flush_until_stored(self) -> None:
-        backoff = Backoff(base_s=1.0, max_s=30.0)
+        backoff = Backoff(self.options.store_retry_base_s, self.options.store_retry_max_s)
         while True:
             delay = backoff.next_delay()
             log.warning("database unavailable: retrying in %.0f s (%d batch(es) kept)", delay, self.pipeline.unsaved)

@@ -8,6 +8,19 @@ at most ``batch_span_s`` of data time) so the geofence runs vectorised while det
 still see time move in small steps. Each batch's position in the file is saved as a
 checkpoint in the same transaction as its incidents, so ``--resume`` continues where a
 killed replay stopped.
+
+Resuming
+--------
+A killed replay leaves the database at a batch boundary, but the in-memory state the
+detectors built (tracks, geofence dwell, reroute histories, the hourly traffic series,
+which incidents are open) died with the process. ``resume=True`` rebuilds it first: the
+records up to the checkpoint go through the pipeline again, in the same batches, against
+:class:`_DryStore`, which answers as the database did the first time and writes nothing
+(no incident, evidence, outbox row or position is stored twice, and no alert is sent
+again). Then the rest of the file is replayed for real. The incidents of a resumed replay
+are therefore the incidents of an uninterrupted one (``tests/reliability`` kills replays
+at random points to check it). Rebuilding costs the parsing and detection of the records
+already replayed, not their database writes.
 """
 
 from __future__ import annotations
@@ -16,15 +29,19 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from monitor.capture import CaptureReader, CaptureRecord
-from monitor.capture.nmea_file import is_nmea_file, nmea_file_records
-from monitor.errors import CaptureError
 from monitor.capture.format import LineProblem
+from monitor.capture.nmea_file import is_nmea_file, nmea_file_records
+from monitor.domain import ChangeAction
+from monitor.errors import CaptureError
+from monitor.feeds.registry import RAW_BODY_KINDS
 from monitor.pipeline import Pipeline, PipelineStats
+from monitor.store import AppliedChange, StoreBatch
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +91,111 @@ def _line_of(rec: CaptureRecord) -> int:
     return int((rec.ref or ":0").rsplit(":", 1)[1])
 
 
+class _DryStore:
+    """The store's stand-in while a resumed replay rebuilds its in-memory state.
+
+    ``apply`` decides each incident change as :meth:`monitor.store.Store.apply` decided it
+    the first time (open an unknown key, ignore a close of an unknown key and any change
+    but a re-open of a closed one, turn an open of an open key into an update), starting
+    from the empty database the replay first ran into, and writes nothing.
+    """
+
+    def __init__(self) -> None:
+        #: dedupe key -> open / closed, as the first run left it so far
+        self.status: dict[str, bool] = {}
+
+    def apply(self, batch: StoreBatch, outbox: object = None) -> list[AppliedChange]:
+        applied: list[AppliedChange] = []
+        for ch in batch.changes:
+            is_open = self.status.get(ch.dedupe_key)
+            if is_open is None:
+                if ch.action is ChangeAction.CLOSE:
+                    continue
+                self.status[ch.dedupe_key] = True
+                applied.append(AppliedChange(replace(ch, action=ChangeAction.OPEN), 0, 0, 1, True))
+                continue
+            if not is_open and ch.action is not ChangeAction.OPEN:
+                continue
+            action = ChangeAction.UPDATE if ch.action is ChangeAction.OPEN else ch.action
+            self.status[ch.dedupe_key] = action is not ChangeAction.CLOSE
+            applied.append(AppliedChange(replace(ch, action=action), 0, 0, 0, False))
+        return applied
+
+    def add_versions(self, versions: Sequence[Any], *, origin: str) -> None:
+        """Zone versions from the feeds were stored the first time."""
+
+
+def _restored_detectors(pipeline: Pipeline) -> list[Any]:
+    """The pipeline's detectors, with those that loaded state from the store at start-up
+    (``seed``: the hourly traffic series) built afresh, so rebuilding from the capture does
+    not count the replayed hours twice."""
+    out = []
+    for det in pipeline.detectors:
+        config = getattr(det, "config", None)
+        if getattr(det, "seed", None) is None or config is None:
+            out.append(det)
+            continue
+        try:
+            out.append(type(det)(config))
+        except TypeError as exc:
+            log.warning(
+                "resume: detector %s cannot be rebuilt from its config (%s); its history may "
+                "count the replayed records twice", getattr(det, "name", det), exc
+            )
+            out.append(det)
+    return out
+
+
+def _rebuild_state(
+    pipeline: Pipeline, done: Iterable[CaptureRecord], *, batch_records: int, batch_span_s: float
+) -> int:
+    """Run the records a killed replay already stored through ``pipeline`` without storing
+    anything, so its detectors, tracks and open incidents are as the killed run left them.
+    Returns how many records were re-read."""
+    store = pipeline.store
+    assert store is not None
+    if pipeline.now is not None or pipeline.unsaved:
+        raise RuntimeError("resume needs a pipeline that has not processed anything yet")
+    stored_open = dict(pipeline.open.by_key)  # loaded from the database at start-up
+    listeners = pipeline.listeners
+    dry = _DryStore()
+    pipeline.detectors = _restored_detectors(pipeline)
+    pipeline.open.by_key.clear()
+    pipeline.listeners = []
+    pipeline.store = dry  # type: ignore[assignment]
+    n = 0
+    try:
+        for batch in batches(iter(done), batch_records=batch_records, batch_span_s=batch_span_s):
+            pipeline.process(batch)
+            n += len(batch)
+    finally:
+        pipeline.store = store
+        pipeline.listeners = listeners
+    for det in pipeline.detectors:  # stored history from before this capture, as at start-up
+        seed = getattr(det, "seed", None)
+        zone_id = getattr(getattr(det, "config", None), "zone_id", None)
+        if seed is None or zone_id is None:
+            continue
+        counts = getattr(det, "hourly_counts", None)
+        counted = [c.hour_start for c in counts()] if counts is not None else []
+        series = store.traffic_series(zone_id)
+        if counted:
+            series = [(hour, n) for hour, n in series if hour < min(counted)]
+        seed(series)
+    rebuilt = set(pipeline.open.by_key)
+    for key, inc in stored_open.items():
+        if key not in dry.status:  # opened by another run or feed: keep following it
+            pipeline.open.by_key[key] = inc
+    differ = {k for k in set(stored_open) | rebuilt if (k in stored_open) != (k in rebuilt)}
+    differ &= set(dry.status)
+    if differ:
+        log.warning(
+            "resume: %d incident(s) open in the database but not after re-reading the capture "
+            "(or the reverse), e.g. %s", len(differ), sorted(differ)[:3]
+        )
+    return n
+
+
 def replay(
     pipeline: Pipeline,
     path: Path,
@@ -93,7 +215,7 @@ def replay(
     nmea = is_nmea_file(path)
     if nmea and not path.is_file():
         raise CaptureError(f"NMEA file {path} does not exist")
-    reader = None if nmea else CaptureReader(path)
+    reader = None if nmea else CaptureReader(path, raw_bodies=RAW_BODY_KINDS)
     report = ReplayReport(path=path)
     name = checkpoint_name(path)
     start_line = 0
@@ -107,8 +229,30 @@ def replay(
     first_data = None
     wall0 = time.monotonic()
 
+    source: Iterator[CaptureRecord] = iter(nmea_file_records(path) if reader is None else reader)
+    #: the first record after the checkpoint, read while rebuilding
+    after: list[CaptureRecord] = []
+
+    def done() -> Iterator[CaptureRecord]:
+        for rec in source:
+            if _line_of(rec) > start_line:
+                after.append(rec)
+                return
+            yield rec
+
+    if start_line > 0:
+        rebuild_started = time.perf_counter()
+        report.skipped_lines = _rebuild_state(
+            pipeline, done(), batch_records=batch_records, batch_span_s=batch_span_s
+        )
+        log.info(
+            "resume: state rebuilt from the %d record(s) already stored in %.1f s",
+            report.skipped_lines,
+            time.perf_counter() - rebuild_started,
+        )
+
     def records() -> Iterator[CaptureRecord]:
-        source = nmea_file_records(path) if reader is None else reader
+        yield from after
         for rec in source:
             if _line_of(rec) <= start_line:
                 report.skipped_lines += 1
