@@ -266,7 +266,7 @@ class Stages:
 def instrument(pipeline: Any) -> Stages:
     st = Stages()
     st.wrap(pipeline, "parse", "parse (JSON body -> Observation)")
-    st.wrap(pipeline.tracks, "ingest", "tracks (fusion, dedupe)")
+    st.wrap(pipeline.tracks, "ingest_timed", "tracks (fusion, dedupe)")
     st.wrap(pipeline.geofence, "evaluate", "geofence (index + transitions)")
     for det in pipeline.detectors:
         st.wrap(det, "detect", f"detector {det.name}")

@@ -23,6 +23,7 @@ from monitor.domain import (
     IncidentKind,
     Observation,
     OpenIncident,
+    SubjectKind,
     VesselInfo,
     ZoneVersion,
 )
@@ -56,16 +57,78 @@ class FeedCoverage(Protocol):
     def silent_feeds(self, now: datetime) -> list[tuple[str, datetime, float]]: ...
 
 
-@dataclass(frozen=True, slots=True)
 class DetectionBatch:
-    """Accepted fixes of one batch, in time order, with their geofence results."""
+    """Accepted fixes of one batch, in time order, with their geofence results.
 
-    observations: Sequence[Observation]
-    geofence: GeofenceView
+    Besides the fixes it offers per-batch columns computed once and shared by every
+    detector (a detector looking at 60,000 fixes a second cannot afford to re-derive them
+    per fix): :attr:`t_s` (epoch seconds of each fix), :attr:`vessel_index` and
+    :attr:`aircraft_index` (positions of the vessels' / aircraft's fixes, so a maritime
+    detector never walks the aircraft) and :attr:`zones` (the governing zone versions
+    containing each fix, the shared empty tuple for most).
+    """
+
+    __slots__ = ("observations", "geofence", "_t_s", "_vessels", "_aircraft", "_zones")
+
+    def __init__(
+        self,
+        observations: Sequence[Observation],
+        geofence: GeofenceView,
+        *,
+        t_s: Sequence[float] | None = None,
+    ) -> None:
+        self.observations = observations
+        self.geofence = geofence
+        self._t_s = t_s
+        self._vessels: list[int] | None = None
+        self._aircraft: list[int] | None = None
+        self._zones: Sequence[tuple[ZoneVersion, ...]] | None = None
 
     @classmethod
     def empty(cls) -> DetectionBatch:
-        return cls((), _NoGeofence())
+        return cls((), _NoGeofence(), t_s=())
+
+    @property
+    def t_s(self) -> Sequence[float]:
+        """Epoch seconds of each fix."""
+        if self._t_s is None:
+            self._t_s = [o.time.timestamp() for o in self.observations]
+        return self._t_s
+
+    def _split(self) -> None:
+        vessels: list[int] = []
+        aircraft: list[int] = []
+        for i, o in enumerate(self.observations):
+            (vessels if o.subject_kind is SubjectKind.VESSEL else aircraft).append(i)
+        self._vessels, self._aircraft = vessels, aircraft
+
+    @property
+    def vessel_index(self) -> list[int]:
+        """Positions (in :attr:`observations`) of the vessels' fixes, in time order."""
+        if self._vessels is None:
+            self._split()
+        assert self._vessels is not None
+        return self._vessels
+
+    @property
+    def aircraft_index(self) -> list[int]:
+        """Positions (in :attr:`observations`) of the aircraft's fixes, in time order."""
+        if self._aircraft is None:
+            self._split()
+        assert self._aircraft is not None
+        return self._aircraft
+
+    @property
+    def zones(self) -> Sequence[tuple[ZoneVersion, ...]]:
+        """Per fix, the governing versions of the zones containing it."""
+        if self._zones is None:
+            per_fix = getattr(self.geofence, "zones", None)
+            if isinstance(per_fix, list) and len(per_fix) == len(self.observations):
+                self._zones = per_fix
+            else:
+                zones_of = self.geofence.zones_of
+                self._zones = [zones_of(i) for i in range(len(self.observations))]
+        return self._zones
 
 
 class _NoGeofence:

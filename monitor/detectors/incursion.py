@@ -1,7 +1,8 @@
 """Incursion: an airborne aircraft inside an active closed, prohibited or advisory zone.
 
 Opens an incident on ``enter`` (or on the first ``inside`` after a restart), updates it
-while the aircraft stays, closes it on ``exit``, or when the aircraft has not been heard
+while the aircraft stays (one update per incident per batch, carrying the track points and
+evidence of every fix inside), closes it on ``exit``, or when the aircraft has not been heard
 for ``lost_after_s`` while inside. A straight segment between two sparse fixes that passes
 through the zone (``cross``) opens and closes an incident at once, with the crossing point.
 Severity follows the governing zone version's status: prohibited -> critical,
@@ -10,7 +11,7 @@ closed -> high, advisory -> medium.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor.detectors.base import DetectionBatch, Detector, MonitorState, iso_key
@@ -75,7 +76,9 @@ class IncursionDetector(Detector):
     def detect(
         self, batch: DetectionBatch, state: MonitorState, now: datetime
     ) -> list[IncidentChange]:
-        changes: list[IncidentChange] = []
+        changes: list[IncidentChange | None] = []
+        #: dedupe key -> position in ``changes`` of its update in this batch
+        updates: dict[str, int] = {}
         obs_list = batch.observations
         # incidents opened or closed earlier in this same batch (state.open lags one batch)
         local: dict[tuple[str, str], str | None] = {}
@@ -120,14 +123,27 @@ class IncursionDetector(Detector):
                 )
                 if with_evidence:
                     self._last_evidence[key] = obs.time
-                changes.append(
-                    self._change(
-                        ChangeAction.UPDATE, key, tr, obs, f"still inside {tr.zone.name}",
-                        evidence=with_evidence,
-                    )
+                update = self._change(
+                    ChangeAction.UPDATE, key, tr, obs, f"still inside {tr.zone.name}",
+                    evidence=with_evidence,
                 )
-        changes.extend(self._lost(state, now, local))
-        return changes
+                held = updates.get(key)
+                if held is not None and changes[held] is not None:
+                    # one update per incident per batch: the latest, carrying the track
+                    # points and evidence of the ones it replaces
+                    earlier = changes[held]
+                    assert earlier is not None
+                    update = replace(
+                        update,
+                        evidence=earlier.evidence + update.evidence,
+                        track=earlier.track + update.track,
+                    )
+                    changes[held] = None
+                updates[key] = len(changes)
+                changes.append(update)
+        out = [c for c in changes if c is not None]
+        out.extend(self._lost(state, now, local))
+        return out
 
     def _lost(
         self, state: MonitorState, now: datetime, local: dict[tuple[str, str], str | None]

@@ -54,6 +54,10 @@ class Hits(NamedTuple):
     version_idx: np.ndarray
 
 
+#: the zones of a fix in no zone (shared, so a batch costs no tuple per fix)
+_NO_ZONES: tuple[ZoneVersion, ...] = ()
+
+
 @dataclass
 class GeofenceResult:
     """What one batch gave.
@@ -68,19 +72,20 @@ class GeofenceResult:
         (subject by subject, each in time order).
     ignored_out_of_order:
         Fixes older than their subject's last fix, not used for transitions.
+    zones:
+        Per observation, the governing version of each zone containing it (by zone id;
+        the shared empty tuple for a fix in no zone).
     """
 
     index: ZoneIndex
     hits: Hits
     transitions: list[Transition]
     ignored_out_of_order: int
-    _ptr: np.ndarray = field(repr=False)
-    _governing: np.ndarray = field(repr=False)
+    zones: list[tuple[ZoneVersion, ...]] = field(repr=False)
 
     def zones_of(self, i: int) -> tuple[ZoneVersion, ...]:
         """The governing version of each zone containing observation ``i`` (by zone id)."""
-        lo, hi = int(self._ptr[i]), int(self._ptr[i + 1])
-        return tuple(self.index.versions[j] for j in self._governing[lo:hi])
+        return self.zones[i]
 
 
 @dataclass(slots=True)
@@ -93,17 +98,14 @@ class _ZoneState:
     exit_since: datetime | None = None
 
 
-@dataclass(slots=True)
-class _SubjectState:
-    last_t_s: float
-    last_lon: float
-    last_lat: float
-    last_alt_ft: float
-    zones: dict[str, _ZoneState] = field(default_factory=dict)
-
-
 class Geofence:
     """Per-subject zone membership with hysteresis (see the module docstring).
+
+    Subject state is columnar: each subject has a slot, and its last fix (time, lon, lat,
+    altitude) lives in numpy arrays indexed by slot, so a batch updates it in a few array
+    operations; only the subjects inside (or just leaving) a zone have per-zone state (a
+    dict by slot). A batch runs Python code per fix only for the fixes of those subjects
+    and of subjects that crossed a zone.
 
     Parameters
     ----------
@@ -120,12 +122,23 @@ class Geofence:
             raise ValueError("min_dwell_s and exit_grace_s must be >= 0")
         self.min_dwell_s = float(min_dwell_s)
         self.exit_grace_s = float(exit_grace_s)
-        self._subjects: dict[SubjectKey, _SubjectState] = {}
+        #: subject key -> slot in the columns below
+        self._slot: dict[SubjectKey, int] = {}
+        self._key_of: list[SubjectKey | None] = []
+        self._free: list[int] = []
+        self._last_t = np.zeros(0)
+        self._last_lon = np.zeros(0)
+        self._last_lat = np.zeros(0)
+        self._last_alt = np.zeros(0)
+        #: slot -> zone id -> state, only for subjects in (or pending / leaving) a zone
+        self._zone_states: dict[int, dict[str, _ZoneState]] = {}
         self.use_index(index)
 
     def use_index(self, index: ZoneIndex) -> None:
         """Switch to a new index (zones declared or lifted); subject state is kept."""
         self.index = index
+        #: governing version indices of a fix -> their versions (shared tuples)
+        self._combos: dict[tuple[int, ...], tuple[ZoneVersion, ...]] = {}
         zone_ids = sorted({v.zone_id for v in index.versions})
         code = {z: i for i, z in enumerate(zone_ids)}
         self._zone_code = np.array([code[v.zone_id] for v in index.versions], np.int64)
@@ -141,119 +154,197 @@ class Geofence:
 
     @property
     def subject_count(self) -> int:
-        return len(self._subjects)
+        return len(self._slot)
+
+    @property
+    def zone_state_count(self) -> int:
+        """Subjects holding per-zone state (inside, pending or leaving a zone)."""
+        return len(self._zone_states)
 
     def prune(self, before: datetime) -> int:
         """Forget subjects whose last fix is older than ``before``; return how many."""
         cut = before.timestamp()
-        stale = [k for k, s in self._subjects.items() if s.last_t_s < cut]
-        for k in stale:
-            del self._subjects[k]
+        used = np.fromiter(self._slot.values(), np.int64, len(self._slot))
+        stale = used[self._last_t[used] < cut].tolist()
+        key_of = self._key_of
+        for s in stale:
+            key = key_of[s]
+            assert key is not None
+            del self._slot[key]
+            key_of[s] = None
+            self._zone_states.pop(s, None)
+            self._last_t[s] = -math.inf
+        self._free.extend(stale)
         return len(stale)
 
-    def evaluate(self, observations: Sequence[Observation]) -> GeofenceResult:
-        """Geofence one batch and update the per-subject state."""
+    def _slots(self, keys: list[SubjectKey]) -> np.ndarray:
+        """The slot of each key, new subjects given one (their last time is -inf)."""
+        get = self._slot.get
+        slots = [get(k, -1) for k in keys]
+        if -1 in slots:
+            slot_of = self._slot
+            for j, s in enumerate(slots):
+                if s != -1:
+                    continue
+                key = keys[j]
+                s = slot_of.get(key, -1)
+                if s == -1:
+                    s = self._new_slot(key)
+                slots[j] = s
+        return np.array(slots, np.int64)
+
+    def _new_slot(self, key: SubjectKey) -> int:
+        if self._free:
+            s = self._free.pop()
+            self._key_of[s] = key
+        else:
+            s = len(self._key_of)
+            self._key_of.append(key)
+            if s >= len(self._last_t):
+                grow = max(1024, 2 * len(self._last_t))
+                self._last_t = np.concatenate([self._last_t, np.full(grow, -math.inf)])
+                self._last_lon = np.concatenate([self._last_lon, np.zeros(grow)])
+                self._last_lat = np.concatenate([self._last_lat, np.zeros(grow)])
+                self._last_alt = np.concatenate([self._last_alt, np.full(grow, math.nan)])
+        self._last_t[s] = -math.inf
+        self._slot[key] = s
+        return s
+
+    def evaluate(
+        self, observations: Sequence[Observation], t_s: Sequence[float] | None = None
+    ) -> GeofenceResult:
+        """Geofence one batch and update the per-subject state.
+
+        ``t_s`` (epoch seconds of each fix) may be given when the caller has it already.
+        """
         n = len(observations)
-        # one pass over the fixes for every column (attribute access dominates here)
-        lon_l: list[float] = []
-        lat_l: list[float] = []
-        t_l: list[float] = []
-        alt_l: list[float] = []
-        air_l: list[bool] = []
-        keys: list[SubjectKey] = []
+        if n == 0:
+            return GeofenceResult(
+                self.index, Hits(np.zeros(0, np.int64), np.zeros(0, np.int32)), [], 0, []
+            )
+        # columns, one comprehension each (attribute access dominates here)
         nan = math.nan
-        for o in observations:
-            kind = o.subject_kind
-            lon_l.append(o.lon)
-            lat_l.append(o.lat)
-            t_l.append(o.time.timestamp())
-            a = o.altitude_ft
-            if a is None:
-                a = o.geo_altitude_ft
-            alt_l.append(nan if a is None else float(a))
-            air_l.append(kind == "aircraft")
-            keys.append((kind, o.subject_id))
-        lon = np.array(lon_l, np.float64)
-        lat = np.array(lat_l, np.float64)
-        t = np.array(t_l, np.float64)
-        alt = np.array(alt_l, np.float64)
-        air = np.array(air_l, bool)
+        lon = np.array([o.lon for o in observations], np.float64)
+        lat = np.array([o.lat for o in observations], np.float64)
+        if t_s is None:
+            t_s = [o.time.timestamp() for o in observations]
+        t = np.array(t_s, np.float64)
+        alt = np.array(
+            [
+                nan if (a := (o.altitude_ft if o.altitude_ft is not None else o.geo_altitude_ft))
+                is None else a
+                for o in observations
+            ],
+            np.float64,
+        )
+        kinds = [o.subject_kind for o in observations]
+        air = np.array([k == "aircraft" for k in kinds], bool)
+        keys = list(zip(kinds, [o.subject_id for o in observations], strict=True))
+        slots = self._slots(keys)
+
         obs_idx, ver_idx = self.index.contains(lon, lat, alt, t, air)
         ptr, governing = self._governing(n, obs_idx, ver_idx)
-        ptr_l = ptr.tolist()
-        gov_l = governing.tolist()
-
-        # each subject's fixes in time order; older than the state's last fix: ignored
-        subjects = self._subjects
-        codes: dict[SubjectKey, int] = {}
-        setdefault = codes.setdefault
-        subject = np.array([setdefault(k, len(codes)) for k in keys], np.int64)
-        order = np.lexsort((t, subject)).tolist() if n else []
-        accepted: list[int] = []
-        prev_of: dict[int, int | None] = {}
-        ignored = 0
-        last_key: SubjectKey | None = None
-        last_i: int | None = None
-        get_state = subjects.get
-        for i in order:
-            key = keys[i]
-            state = get_state(key)
-            if state is not None and t_l[i] < state.last_t_s:
-                ignored += 1
-                continue
-            prev_of[i] = last_i if key == last_key else None
-            last_key, last_i = key, i
-            accepted.append(i)
-
-        crosses = self._crossings(accepted, prev_of, keys, lon, lat, t, alt, air)
         versions = self.index.versions
+        zones: list[tuple[ZoneVersion, ...]] = [_NO_ZONES] * n
+        hit_obs = np.flatnonzero(ptr[1:] > ptr[:-1]).tolist()
+        if hit_obs:
+            ptr_l = ptr.tolist()
+            gov_l = governing.tolist()
+            # most fixes share a handful of zone combinations: one tuple (and one
+            # id -> version dict) per combination
+            combos = self._combos
+            for i in hit_obs:
+                combo = tuple(gov_l[ptr_l[i] : ptr_l[i + 1]])
+                held = combos.get(combo)
+                if held is None:
+                    held = combos[combo] = tuple(versions[j] for j in combo)
+                zones[i] = held
+
+        # each subject's fixes in time order, subjects in order of first appearance;
+        # a fix older than the subject's last fix before this batch is ignored
+        uniq, first, inverse = np.unique(slots, return_index=True, return_inverse=True)
+        appearance = np.empty(len(uniq), np.int64)
+        appearance[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+        order = np.lexsort((t, appearance[inverse]))
+        before_t = self._last_t[slots]
+        ok = t[order] >= before_t[order]
+        ignored = int(len(order) - ok.sum())
+        acc = order[ok]
+        s_acc = slots[acc]
+        same_prev = np.zeros(len(acc), bool)
+        same_prev[1:] = s_acc[1:] == s_acc[:-1]
+        prev_idx = np.empty(len(acc), np.int64)
+        if len(acc):
+            prev_idx[0] = 0
+            prev_idx[1:] = acc[:-1]
+        existed = np.isfinite(self._last_t[s_acc])
+        has_seg = same_prev | existed
+        crosses = self._crossings(
+            acc[has_seg], same_prev[has_seg], prev_idx[has_seg], s_acc[has_seg], lon, lat, t, alt, air
+        )
+
+        # Python only for the subjects with zone state, a hit or a crossing
         transitions: list[Transition] = []
-        step = self._step
-        for i in accepted:
-            key = keys[i]
-            t_i = t_l[i]
-            state = get_state(key)
-            if state is None:
-                state = _SubjectState(t_i, lon_l[i], lat_l[i], alt_l[i])
-                subjects[key] = state
-            lo, hi = ptr_l[i], ptr_l[i + 1]
-            crossed = crosses.get(i) if crosses else None
-            if lo == hi and not state.zones and crossed is None:
-                # the common case: outside every zone, in none before, nothing crossed
-                state.last_t_s, state.last_lon, state.last_lat = t_i, lon_l[i], lat_l[i]
-                state.last_alt_ft = alt_l[i]
-                continue
-            obs = observations[i]
-            current = {versions[j].zone_id: versions[j] for j in gov_l[lo:hi]}
-            if crossed is not None:
-                for zone_id, (zone, info) in crossed.items():
-                    zs = state.zones.get(zone_id)
-                    if zs is None or not zs.confirmed:
-                        transitions.append(self._cross(obs, i, zone, info))
-            if current or state.zones:
-                step(state, current, obs, i, t_i, transitions)
-            state.last_t_s, state.last_lon, state.last_lat = t_i, lon_l[i], lat_l[i]
-            state.last_alt_ft = alt_l[i]
+        zone_states = self._zone_states
+        busy = set(zone_states) | set(slots[hit_obs].tolist())
+        if crosses:
+            busy.update(slots[list(crosses)].tolist())
+        if busy:
+            busy_mask = np.zeros(len(acc), bool) if not len(acc) else np.isin(
+                s_acc, np.fromiter(busy, np.int64, len(busy))
+            )
+            step = self._step
+            t_l = t.tolist()
+            by_zone_id: dict[int, dict[str, ZoneVersion]] = {}
+            for i, s in zip(acc[busy_mask].tolist(), s_acc[busy_mask].tolist(), strict=True):
+                current = zones[i]
+                crossed = crosses.get(i) if crosses else None
+                states = zone_states.get(s)
+                if not current and not states and crossed is None:
+                    continue
+                obs = observations[i]
+                if crossed is not None:
+                    for zone_id, (zone, info) in crossed.items():
+                        zs = states.get(zone_id) if states else None
+                        if zs is None or not zs.confirmed:
+                            transitions.append(self._cross(obs, i, zone, info))
+                if current or states:
+                    if states is None:
+                        states = zone_states[s] = {}
+                    by_id = by_zone_id.get(id(current))
+                    if by_id is None:  # the tuples are shared (``_combos``): one per combination
+                        by_id = by_zone_id[id(current)] = {z.zone_id: z for z in current}
+                    step(states, by_id, obs, i, t_l[i], transitions)
+                    if not states:
+                        del zone_states[s]
+
+        # the last accepted fix of each subject becomes its state
+        if len(acc):
+            last = np.ones(len(acc), bool)
+            last[:-1] = s_acc[1:] != s_acc[:-1]
+            li, ls = acc[last], s_acc[last]
+            self._last_t[ls] = t[li]
+            self._last_lon[ls] = lon[li]
+            self._last_lat[ls] = lat[li]
+            self._last_alt[ls] = alt[li]
         return GeofenceResult(
             index=self.index,
             hits=Hits(obs_idx, ver_idx),
             transitions=transitions,
             ignored_out_of_order=ignored,
-            _ptr=ptr,
-            _governing=governing,
+            zones=zones,
         )
 
     # ---------------------------------------------------------------- internals
     def _step(
         self,
-        state: _SubjectState,
+        zones: dict[str, _ZoneState],
         current: dict[str, ZoneVersion],
         obs: Observation,
         i: int,
         t: float,
         out: list[Transition],
     ) -> None:
-        zones = state.zones
         for zone_id, version in current.items():
             zs = zones.get(zone_id)
             if zs is None:
@@ -331,9 +422,10 @@ class Geofence:
 
     def _crossings(
         self,
-        accepted: list[int],
-        prev_of: dict[int, int | None],
-        keys: list[SubjectKey],
+        seg_obs: np.ndarray,
+        in_batch: np.ndarray,
+        prev_idx: np.ndarray,
+        seg_slot: np.ndarray,
         lon: np.ndarray,
         lat: np.ndarray,
         t: np.ndarray,
@@ -341,40 +433,24 @@ class Geofence:
         air: np.ndarray,
     ) -> dict[int, dict[str, tuple[ZoneVersion, tuple[float, float, float, float, float]]]]:
         """Per accepted fix, per zone id crossed since the previous fix: the governing
-        version and (previous lon, lat, time, crossing lon, lat)."""
-        seg_obs: list[int] = []
-        x0: list[float] = []
-        y0: list[float] = []
-        t0: list[float] = []
-        a0: list[float] = []
-        # plain lists: indexing a numpy array per fix makes a numpy scalar each time
-        lon_l, lat_l, t_l, alt_l = lon.tolist(), lat.tolist(), t.tolist(), alt.tolist()
-        get_state = self._subjects.get
-        for i in accepted:
-            p = prev_of[i]
-            if p is not None:
-                seg_obs.append(i)
-                x0.append(lon_l[p])
-                y0.append(lat_l[p])
-                t0.append(t_l[p])
-                a0.append(alt_l[p])
-                continue
-            state = get_state(keys[i])
-            if state is not None:
-                seg_obs.append(i)
-                x0.append(state.last_lon)
-                y0.append(state.last_lat)
-                t0.append(state.last_t_s)
-                a0.append(state.last_alt_ft)
-        if not seg_obs:
+        version and (previous lon, lat, time, crossing lon, lat).
+
+        ``seg_obs`` are the fixes with a previous one: the fix before in the batch where
+        ``in_batch`` (``prev_idx``), else the subject's state (slot ``seg_slot``)."""
+        if len(seg_obs) == 0:
             return {}
-        cur = np.asarray(seg_obs)
-        prev_alt = np.asarray(a0, dtype=np.float64)
+        x0 = np.where(in_batch, lon[prev_idx], self._last_lon[seg_slot])
+        y0 = np.where(in_batch, lat[prev_idx], self._last_lat[seg_slot])
+        t0 = np.where(in_batch, t[prev_idx], self._last_t[seg_slot])
+        prev_alt = np.where(in_batch, alt[prev_idx], self._last_alt[seg_slot])
+        cur = seg_obs
         seg_alt = np.where(np.isnan(prev_alt), alt[cur], (prev_alt + alt[cur]) / 2.0)
         seg_alt = np.where(np.isnan(alt[cur]), np.nan, seg_alt)
         seg, ver, cx, cy = self.index.crossings(
-            np.asarray(x0), np.asarray(y0), lon[cur], lat[cur], t[cur], seg_alt, air[cur]
+            x0, y0, lon[cur], lat[cur], t[cur], seg_alt, air[cur]
         )
+        if len(seg) == 0:
+            return {}
         out: dict[int, dict[str, tuple[ZoneVersion, tuple[float, float, float, float, float]]]] = {}
         best: dict[tuple[int, str], int] = {}
         for k, (s, v) in enumerate(zip(seg.tolist(), ver.tolist(), strict=True)):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from monitor.domain.zone import ZoneVersion
+import msgspec
+
+if TYPE_CHECKING:
+    from monitor.domain.zone import ZoneVersion
 
 
 class TransitionKind(StrEnum):
@@ -16,8 +19,7 @@ class TransitionKind(StrEnum):
     CROSS = "cross"
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+class Transition(msgspec.Struct, frozen=True, gc=False):
     """One subject's relation to one zone, as decided by a batch.
 
     ``enter`` / ``exit`` are confirmed transitions (after hysteresis); ``inside`` is
@@ -32,6 +34,10 @@ class Transition:
     ``inside`` and ``cross`` are at their fix. ``zone`` is the governing version of the
     zone at that fix (at the last fix inside, for an ``exit``); ``crossing_lon`` /
     ``crossing_lat`` is a point of the segment inside the zone.
+
+    A frozen :class:`msgspec.Struct`: the engine builds one per fix inside a zone (tens of
+    thousands a second), and its constructor runs in C. ``gc=False``: it refers to no
+    container that could lead back to it.
     """
 
     kind: TransitionKind

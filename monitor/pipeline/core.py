@@ -56,7 +56,9 @@ class GeofenceEngine(Protocol):
     @property
     def index(self) -> Any: ...
 
-    def evaluate(self, observations: Sequence[Observation]) -> GeofenceView: ...
+    def evaluate(
+        self, observations: Sequence[Observation], t_s: Sequence[float] | None = None
+    ) -> GeofenceView: ...
 
     def replace_zones(self, versions: Sequence[ZoneVersion]) -> None: ...
 
@@ -234,10 +236,10 @@ class Pipeline:
             now = self.now
         self.now = now
         stats.observations = len(observations)
-        accepted = self.tracks.ingest(observations)
+        accepted, t_s = self.tracks.ingest_timed(observations)
         stats.accepted = len(accepted)
-        geo = self.geofence.evaluate(accepted)
-        changes = self._detect(DetectionBatch(accepted, geo), now)
+        geo = self.geofence.evaluate(accepted, t_s)
+        changes = self._detect(DetectionBatch(accepted, geo, t_s=t_s), now)
         self._commit(changes, accepted, vessel_info, stats, checkpoint)
         self.live.publish(self.tracks, now, accepted)
         stats.seconds = time.perf_counter() - started

@@ -36,11 +36,11 @@ class LiveView:
     ) -> None:
         aircraft = []
         vessels = []
+        cut = now.timestamp() - self.max_age_s
         for track in tracks.tracks():
-            last = track.fixes[-1]
-            if (now - last.time).total_seconds() > self.max_age_s:
+            if track.last_t_s < cut:
                 continue
-            (aircraft if track.key[0] == "aircraft" else vessels).append(last)
+            (aircraft if track.key[0] == "aircraft" else vessels).append(track.last)
         changed = frozenset((o.subject_kind.value, o.subject_id) for o in accepted)
         self.snapshot = LiveSnapshot(
             now, tuple(aircraft), tuple(vessels), self.snapshot.version + 1, changed

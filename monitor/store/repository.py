@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import shapely
-from sqlalchemy import Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from monitor.domain import (
@@ -27,6 +27,7 @@ from monitor.domain import (
     Observation,
     OpenIncident,
     Severity,
+    SubjectKind,
     VesselInfo,
     ZoneChange,
     ZoneKind,
@@ -72,6 +73,20 @@ CP = CheckpointRow.__table__
 MAX_TRACK_POINTS = 400
 #: most evidence rows kept per incident
 MAX_EVIDENCE = 50
+#: columns of a stored position, in the order of the rows ``_insert_observations`` builds
+_OBS_COLUMNS = (
+    "subject_kind",
+    "subject_id",
+    "observed_at",
+    "lat",
+    "lon",
+    "altitude_ft",
+    "ground_speed_kt",
+    "track_deg",
+    "callsign",
+    "source",
+    "record_ref",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +165,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._statements: dict[str, Any] = {}
+        self._obs_insert: tuple[str, Callable[[Any], Any]] | None = None
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
@@ -257,9 +274,7 @@ class Store:
             }
             # ON CONFLICT: another monitor process sharing the database may have opened the
             # same incident (same dedupe key) a moment ago; then this change is an update
-            inserted = conn.execute(
-                _insert_ignore(self.dialect, INC, ["dedupe_key"]).values(**values).returning(INC.c.id)
-            ).scalar_one_or_none()
+            inserted = conn.execute(self._statement("incident_insert"), values).scalar_one_or_none()
             if inserted is None:
                 existing = self._incident_id(conn, ch.dedupe_key)
                 if existing is None:  # pragma: no cover - the conflicting row vanished
@@ -301,7 +316,7 @@ class Store:
             elif status == IncidentStatus.CLOSED.value:
                 values["status"] = IncidentStatus.OPEN.value
                 values["ended_at"] = None
-            conn.execute(update(INC).where(INC.c.id == incident_id).values(**values))
+            conn.execute(self._statement("incident_update"), {**values, "incident_pk": incident_id})
             known[ch.dedupe_key] = (
                 incident_id,
                 seq,
@@ -309,17 +324,16 @@ class Store:
                 values.get("geom", old_geom),
             )
         event_id = conn.execute(
-            insert(EVT)
-            .values(
-                incident_id=incident_id,
-                seq=seq,
-                action=action.value,
-                at=ch.at,
-                severity=ch.severity.value,
-                summary=ch.summary,
-                details=_jsonable(ch.details),
-            )
-            .returning(EVT.c.id)
+            self._statement("event_insert"),
+            {
+                "incident_id": incident_id,
+                "seq": seq,
+                "action": action.value,
+                "at": ch.at,
+                "severity": ch.severity.value,
+                "summary": ch.summary,
+                "details": _jsonable(ch.details),
+            },
         ).scalar_one()
         if ch.evidence:
             count = conn.execute(
@@ -386,26 +400,53 @@ class Store:
         ]
         conn.execute(_insert_ignore(self.dialect, OUT, ["idempotency_key"]), rows)
 
+    def _statement(self, name: str) -> Any:
+        """The change statements, built once with bound parameters (values passed at
+        execution), so SQLAlchemy compiles each once instead of once per change."""
+        stmt = self._statements.get(name)
+        if stmt is None:
+            if name == "incident_insert":
+                stmt = _insert_ignore(self.dialect, INC, ["dedupe_key"]).returning(INC.c.id)
+            elif name == "incident_update":
+                stmt = update(INC).where(INC.c.id == bindparam("incident_pk"))
+            elif name == "event_insert":
+                stmt = insert(EVT).returning(EVT.c.id)
+            else:  # pragma: no cover - a typo in this module
+                raise KeyError(name)
+            self._statements[name] = stmt
+        return stmt
+
     def _insert_observations(self, conn: Connection, observations: Sequence[Observation]) -> None:
-        conn.execute(
-            insert(OBS),
-            [
-                {
-                    "subject_kind": o.subject_kind.value,
-                    "subject_id": o.subject_id,
-                    "observed_at": o.time,
-                    "lat": o.lat,
-                    "lon": o.lon,
-                    "altitude_ft": o.altitude_ft,
-                    "ground_speed_kt": o.ground_speed_kt,
-                    "track_deg": o.track_deg,
-                    "callsign": o.callsign or o.name,
-                    "source": o.source,
-                    "record_ref": o.record_ref,
-                }
-                for o in observations
-            ],
-        )
+        """Sampled positions, as one ``executemany`` of plain tuples on the driver (the
+        SQLAlchemy per-row parameter processing cost more than the insert itself)."""
+        if self._obs_insert is None:
+            dialect = conn.dialect
+            mark = "?" if dialect.paramstyle == "qmark" else "%s"
+            table = dialect.identifier_preparer.format_table(OBS)
+            self._obs_insert = (
+                f"INSERT INTO {table} ({', '.join(_OBS_COLUMNS)}) "  # noqa: S608 - names from the table, values bound
+                f"VALUES ({', '.join([mark] * len(_OBS_COLUMNS))})",
+                OBS.c.observed_at.type.bind_processor(dialect) or (lambda v: v),
+            )
+        sql, to_db = self._obs_insert
+        kind_text = {k: k.value for k in SubjectKind}
+        rows = [
+            (
+                kind_text[o.subject_kind],
+                o.subject_id,
+                to_db(o.time),
+                o.lat,
+                o.lon,
+                o.altitude_ft,
+                o.ground_speed_kt,
+                o.track_deg,
+                o.callsign or o.name,
+                o.source,
+                o.record_ref,
+            )
+            for o in observations
+        ]
+        conn.exec_driver_sql(sql, rows)
 
     def _upsert_vessels(self, conn: Connection, infos: Sequence[VesselInfo]) -> None:
         from monitor.store.upsert import upsert

@@ -10,11 +10,12 @@ Pure and in memory; the pipeline owns one instance.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from operator import attrgetter
+from datetime import datetime
+from typing import NamedTuple
 
 from monitor.domain import Observation, SubjectKind
 
@@ -35,25 +36,48 @@ DEFAULT_PRECISION: Mapping[str, int] = {
 
 #: SubjectKind -> its text, looked up once per fix instead of the enum's ``.value`` property
 _KIND_TEXT: dict[str, str] = {k: k.value for k in SubjectKind}
-_time_of = attrgetter("time")
+#: numbers kept per fix in :attr:`Track.history`
+_PER_FIX = 3
 
 
 def subject_key(obs: Observation) -> SubjectKey:
     return (obs.subject_kind.value, obs.subject_id)
 
 
+class Fix(NamedTuple):
+    """A kept fix of a track: epoch seconds and WGS84 position."""
+
+    t_s: float
+    lon: float
+    lat: float
+
+
 @dataclass(slots=True)
 class Track:
+    """One subject's recent fixes.
+
+    Only the latest fix is kept whole (:attr:`last`); the ``TrackStore.max_fixes`` most
+    recent ones (the latest included) are kept compactly as (epoch s, lon, lat) in one
+    flat ``array('d')`` (:attr:`history`, oldest first): 24 doubles instead of 8 full
+    observations, which is what makes 150,000 tracked subjects fit in memory.
+    """
+
     key: SubjectKey
-    #: oldest first, at most ``TrackStore.max_fixes`` (a list: a deque costs 760 bytes a
-    #: track, which is ~100 MB at 150,000 subjects)
-    fixes: list[Observation]
+    last: Observation
     first_seen: datetime
-    fix_count: int = 0
+    fix_count: int
+    #: t_s, lon, lat of each kept fix, oldest first
+    history: array[float]
+    last_t_s: float
 
     @property
-    def last(self) -> Observation:
-        return self.fixes[-1]
+    def fixes(self) -> list[Fix]:
+        """The kept fixes, oldest first (the last one is :attr:`last`)."""
+        h = self.history
+        return [Fix(h[i], h[i + 1], h[i + 2]) for i in range(0, len(h), _PER_FIX)]
+
+    def __len__(self) -> int:
+        return len(self.history) // _PER_FIX
 
 
 class TrackStore:
@@ -77,6 +101,8 @@ class TrackStore:
         idle_expiry_s: float = 6 * 3600.0,
         precision: Mapping[str, int] = DEFAULT_PRECISION,
     ) -> None:
+        if max_fixes < 1:
+            raise ValueError(f"max_fixes must be >= 1, got {max_fixes}")
         self.max_fixes = max_fixes
         self.duplicate_window_s = duplicate_window_s
         self.idle_expiry_s = idle_expiry_s
@@ -92,58 +118,82 @@ class TrackStore:
 
     def ingest(self, observations: Iterable[Observation]) -> list[Observation]:
         """Add fixes (any order); returns the accepted ones in time order."""
+        return self.ingest_timed(observations)[0]
+
+    def ingest_timed(
+        self, observations: Iterable[Observation]
+    ) -> tuple[list[Observation], list[float]]:
+        """Add fixes (any order); returns the accepted ones in time order, and the epoch
+        seconds of each (so later stages need not convert times again)."""
         accepted: list[Observation] = []
+        accepted_t: list[float] = []
         append = accepted.append
-        window = timedelta(seconds=self.duplicate_window_s)
-        neg_window = -window
+        append_t = accepted_t.append
+        window = self.duplicate_window_s
         tracks = self._tracks
         get = tracks.get
-        max_fixes = self.max_fixes
-        for obs in sorted(observations, key=_time_of):
+        keep = self.max_fixes * _PER_FIX
+        obs_list = list(observations)
+        times = [o.time.timestamp() for o in obs_list]
+        order = sorted(range(len(obs_list)), key=times.__getitem__)
+        kind_text = _KIND_TEXT
+        dropped = self.dropped
+        for j in order:
+            obs = obs_list[j]
+            t = times[j]
             kind = obs.subject_kind
-            key = (_KIND_TEXT.get(kind) or kind.value, obs.subject_id)
+            key = (kind_text.get(kind) or kind.value, obs.subject_id)
             track = get(key)
             if track is None:
-                tracks[key] = Track(key, [obs], obs.time, 1)
+                tracks[key] = Track(key, obs, obs.time, 1, array("d", (t, obs.lon, obs.lat)), t)
                 append(obs)
+                append_t(t)
                 continue
-            last = track.fixes[-1]
-            dt = obs.time - last.time
-            if dt < neg_window:
-                self.dropped["out_of_order"] += 1
+            dt = t - track.last_t_s
+            if dt < -window:
+                dropped["out_of_order"] += 1
                 continue
+            h = track.history
             if dt <= window:
-                if self._rank(obs) > self._rank(last):
-                    track.fixes[-1] = obs
-                    accepted.append(obs)
-                    self.dropped["replaced_by_more_precise"] += 1
+                if self._rank(obs) > self._rank(track.last):
+                    track.last = obs
+                    h[-3], h[-2], h[-1] = t, obs.lon, obs.lat
+                    track.last_t_s = t
+                    append(obs)
+                    append_t(t)
+                    dropped["replaced_by_more_precise"] += 1
                 else:
-                    self.dropped["duplicate"] += 1
+                    dropped["duplicate"] += 1
                 continue
-            fixes = track.fixes
-            fixes.append(obs)
-            if len(fixes) > max_fixes:
-                del fixes[0]
+            h.append(t)
+            h.append(obs.lon)
+            h.append(obs.lat)
+            if len(h) > keep:
+                del h[:_PER_FIX]
+            track.last = obs
+            track.last_t_s = t
             track.fix_count += 1
             append(obs)
-        return accepted
+            append_t(t)
+        return accepted, accepted_t
 
     def get(self, key: SubjectKey) -> Track | None:
         return self._tracks.get(key)
 
     def last(self, key: SubjectKey) -> Observation | None:
         track = self._tracks.get(key)
-        return None if track is None else track.fixes[-1]
+        return None if track is None else track.last
 
-    def previous(self, obs: Observation) -> Observation | None:
-        """The fix before ``obs`` in its track (``obs`` must be in the track)."""
+    def previous(self, obs: Observation) -> Fix | None:
+        """The kept fix before ``obs`` in its track (``obs`` must be in the track)."""
         track = self._tracks.get(subject_key(obs))
         if track is None:
             return None
-        fixes = track.fixes
-        for i in range(len(fixes) - 1, 0, -1):
-            if fixes[i] is obs:
-                return fixes[i - 1]
+        t = obs.time.timestamp()
+        h = track.history
+        for i in range(len(h) - _PER_FIX, 0, -_PER_FIX):
+            if h[i] == t:
+                return Fix(h[i - 3], h[i - 2], h[i - 1])
         return None
 
     def tracks(self, subject_kind: str | None = None) -> Iterator[Track]:
@@ -153,11 +203,8 @@ class TrackStore:
 
     def expire(self, now: datetime) -> list[SubjectKey]:
         """Forget subjects idle for longer than ``idle_expiry_s``; returns their keys."""
-        gone = [
-            k
-            for k, t in self._tracks.items()
-            if (now - t.fixes[-1].time).total_seconds() > self.idle_expiry_s
-        ]
+        cut = now.timestamp() - self.idle_expiry_s
+        gone = [k for k, t in self._tracks.items() if t.last_t_s < cut]
         for k in gone:
             del self._tracks[k]
         return gone

@@ -184,3 +184,23 @@ def test_replace_zones_keeps_state(synthetic_versions: list[ZoneVersion]) -> Non
 def test_rejects_negative_settings(synthetic_index: ZoneIndex) -> None:
     with pytest.raises(ValueError):
         Geofence(synthetic_index, min_dwell_s=-1, exit_grace_s=0)
+
+
+def test_pruned_subjects_free_their_state_for_new_ones(synthetic_index: ZoneIndex) -> None:
+    """A long run where subjects come and go holds state only for the recent ones: pruned
+    subjects give their slot to new subjects, and one heard again starts afresh."""
+    gf = Geofence(synthetic_index, min_dwell_s=0, exit_grace_s=0)
+    for hour in range(5):
+        t0 = 3600.0 * hour
+        batch = [fix(5.0, 5.0, t0 + s, sid=f"h{hour}-{k}") for k in range(50) for s in (0, 10)]
+        result = gf.evaluate(batch)
+        assert sum(tr.kind is TransitionKind.ENTER for tr in result.transitions) == 50
+        gf.prune(T0 + timedelta(seconds=t0))  # forget the previous hour's subjects
+        assert gf.subject_count == 50
+        assert gf.zone_state_count == 50
+    assert len(gf._key_of) == 100  # 250 subjects seen, the slots of forgotten ones reused
+    # a forgotten subject heard again is a new subject: it enters again
+    gf.prune(T0 + timedelta(hours=10))
+    assert gf.subject_count == 0 and gf.zone_state_count == 0
+    again = gf.evaluate([fix(5.0, 5.0, 36000.0, sid="h0-0")])
+    assert [tr.kind for tr in again.transitions] == [TransitionKind.ENTER]

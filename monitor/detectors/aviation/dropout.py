@@ -254,9 +254,10 @@ class DropoutDetector(Detector):
     def _threshold_s(self, last: Observation, state: MonitorState) -> float:
         cfg = self.config
         track = state.tracks.get(("aircraft", last.subject_id))
-        if track is None or len(track.fixes) < 3:
+        if track is None or len(track) < 3:
             return cfg.min_gap_s
-        times = [f.t_s for f in track.fixes if f.time <= last.time]
+        last_t = last.t_s
+        times = [f.t_s for f in track.fixes if f.t_s <= last_t]
         gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b > a]
         usual = median(gaps) if gaps else 0.0
         return max(cfg.min_gap_s, cfg.gap_cadence_factor * usual)

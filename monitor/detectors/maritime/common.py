@@ -19,6 +19,7 @@ from monitor.domain import (
     ZoneVersion,
 )
 from monitor.feeds.mid import MID_TABLE, mid_of
+from monitor.tracks import Fix
 from monitor.units import KT_PER_MPS
 
 VESSEL = SubjectKind.VESSEL.value
@@ -93,6 +94,17 @@ def vessel_speed_kt(obs: Observation, prev: Observation | None) -> float | None:
     if prev is None or obs.time <= prev.time:
         return None
     return implied_speed_kt(prev, obs)
+
+
+def speed_between(prev: Fix | None, obs: Observation) -> float | None:
+    """Speed in knots implied by a kept track fix and a later observation (``None`` when
+    there is no earlier fix)."""
+    if prev is None:
+        return None
+    dt = obs.t_s - prev.t_s
+    if dt <= 0:
+        return None
+    return speed_kt(distance_m(prev.lat, prev.lon, obs.lat, obs.lon), dt)
 
 
 def vessel_label(obs: Observation | None, info: VesselInfo | None, mmsi: str) -> str:

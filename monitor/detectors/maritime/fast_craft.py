@@ -27,8 +27,8 @@ from datetime import datetime
 
 from monitor.detectors.base import DetectionBatch, Detector, MonitorState, iso_key
 from monitor.detectors.maritime.common import (
+    VESSEL,
     change,
-    is_vessel,
     most_severe,
     vessel_details,
     vessel_label,
@@ -48,6 +48,7 @@ from monitor.domain import (
     ZoneKind,
     ZoneVersion,
 )
+from monitor.tracks import Fix
 
 
 @dataclass(frozen=True)
@@ -118,20 +119,26 @@ class FastCraftDetector(Detector):
             self._adopt(state)
         cfg = self.config
         changes: list[IncidentChange] = []
-        for i, obs in enumerate(batch.observations):
-            if not is_vessel(obs):
-                continue
-            c = self._crafts.get(obs.subject_id)
+        observations = batch.observations
+        zones_of = batch.zones
+        crafts = self._crafts
+        for i in batch.vessel_index:
+            obs = observations[i]
+            c = crafts.get(obs.subject_id)
+            in_zones = zones_of[i]
             if c is None:
-                c = self._crafts[obs.subject_id] = _Craft(obs.t_s, obs)
-                prev = None
+                if not in_zones:
+                    # no craft is followed outside the watched zones: nothing to judge
+                    continue
+                c = crafts[obs.subject_id] = _Craft(self._first_seen_s(obs, state), obs)
+                prev = self._previous(obs, state)
             else:
                 if obs.time <= c.last.time:
                     continue
                 prev = c.last
                 c.last = obs
-            speed = self._speed(obs, prev)
-            zones = [z for z in batch.geofence.zones_of(i) if watched(z, self._kinds)]
+            zones = [z for z in in_zones if watched(z, self._kinds)] if in_zones else []
+            speed = self._speed(obs, prev) if zones else None
             fast = (
                 speed is not None
                 and cfg.min_speed_kt < speed <= cfg.max_plausible_speed_kt
@@ -150,12 +157,24 @@ class FastCraftDetector(Detector):
         changes.extend(self._sweep(state, now))
         return changes
 
-    def _speed(self, obs: Observation, prev: Observation | None) -> float | None:
+    @staticmethod
+    def _first_seen_s(obs: Observation, state: MonitorState) -> float:
+        """When the vessel was first heard (its track's first fix)."""
+        track = state.tracks.get((VESSEL, obs.subject_id))
+        return track.first_seen.timestamp() if track is not None else obs.t_s
+
+    @staticmethod
+    def _previous(obs: Observation, state: MonitorState) -> Fix | None:
+        """The vessel's fix before ``obs``, from its track (crafts are followed only in
+        the watched zones, the track holds the fix before one that enters)."""
+        return state.tracks.previous(obs)
+
+    def _speed(self, obs: Observation, prev: Observation | Fix | None) -> float | None:
         if obs.ground_speed_kt is not None:
             return obs.ground_speed_kt
         if prev is None:
             return None
-        dt = (obs.time - prev.time).total_seconds()
+        dt = obs.t_s - prev.t_s
         if dt < self.config.min_implied_interval_s:
             return None
         return speed_kt(distance_m(prev.lat, prev.lon, obs.lat, obs.lon), dt)

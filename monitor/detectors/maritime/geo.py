@@ -19,8 +19,10 @@ thousands of vessels.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from monitor.geo import EARTH_RADIUS_M, destination, distance_m  # noqa: F401 - re-exported
 from monitor.units import KT_PER_MPS, M_PER_NM
@@ -177,6 +179,45 @@ class CoverageMap:
         sources = self._sources.setdefault(c, {})
         if sources.get(source, -math.inf) < t_s:
             sources[source] = t_s
+
+    def record_many(
+        self,
+        subjects: Sequence[str],
+        sources: Sequence[str],
+        lons: Sequence[float],
+        lats: Sequence[float],
+        t_s: Sequence[float],
+    ) -> None:
+        """:meth:`record` for many fixes, in order (cells computed as arrays)."""
+        n = len(subjects)
+        if n == 0:
+            return
+        iy = np.floor(np.asarray(lats, np.float64) / self._dlat).astype(np.int64)
+        iy_l = iy.tolist()
+        dlon_of = {y: self._dlon(y) for y in set(iy_l)}
+        dlon = np.array([dlon_of[y] for y in iy_l], np.float64)
+        ix_l = np.floor(np.asarray(lons, np.float64) / dlon).astype(np.int64).tolist()
+        cells_subjects = self._subjects
+        cells_sources = self._sources
+        per_cell = self.per_cell
+        neg_inf = -math.inf
+        for k in range(n):
+            c = (ix_l[k], iy_l[k])
+            t = t_s[k]
+            subject = subjects[k]
+            held = cells_subjects.get(c)
+            if held is None:
+                held = cells_subjects[c] = {}
+            if held.get(subject, neg_inf) < t:
+                held[subject] = t
+                if len(held) > per_cell:
+                    del held[min(held, key=held.__getitem__)]
+            feeds = cells_sources.get(c)
+            if feeds is None:
+                feeds = cells_sources[c] = {}
+            source = sources[k]
+            if feeds.get(source, neg_inf) < t:
+                feeds[source] = t
 
     def _cells_near(self, lon: float, lat: float, radius_m: float) -> Iterator[Cell]:
         reach = radius_m + self.cell_m * 0.75  # a cell counts when it may touch the circle

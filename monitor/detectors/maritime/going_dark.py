@@ -39,7 +39,7 @@ range or a feed outage from counting.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,7 +47,6 @@ from monitor.detectors.base import DetectionBatch, Detector, MonitorState, iso_k
 from monitor.detectors.maritime.common import (
     WATCHED_ZONE_KINDS,
     change,
-    is_vessel,
     most_severe,
     vessel_details,
     vessel_label,
@@ -106,15 +105,18 @@ class GoingDarkConfig:
 @dataclass(slots=True)
 class _Vessel:
     last: Observation
+    #: epoch seconds of ``last``
+    last_t_s: float
     fixes: int = 1
-    sources: dict[str, datetime] = field(default_factory=dict)
+    #: feed -> epoch seconds of the latest fix it brought
+    sources: dict[str, float] = field(default_factory=dict)
     zones: tuple[ZoneVersion, ...] = ()
     #: static verdict about the last fix (None: not judged yet; "" eligible; else why not)
     verdict: str | None = None
     near_zone: ZoneVersion | None = None
     near_m: float = 0.0
     open_key: str | None = None
-    open_details: dict[str, object] = field(default_factory=dict)
+    open_details: dict[str, object] | None = None
 
 
 class GoingDarkDetector(Detector):
@@ -146,44 +148,72 @@ class GoingDarkDetector(Detector):
         if not self._adopted:
             self._adopt(state)
         changes: list[IncidentChange] = []
-        cfg = self.config
-        for i, obs in enumerate(batch.observations):
-            if not is_vessel(obs):
+        gap_s = self.config.gap_s
+        observations = batch.observations
+        t_list = batch.t_s
+        zones_of = batch.zones
+        vessels = self._vessels
+        get = vessels.get
+        waiting = self._waiting
+        pop_waiting = waiting.pop
+        retry = self._retry
+        kinds = self._kinds
+        remembered: list[int] = []
+        for i in batch.vessel_index:
+            obs = observations[i]
+            t_s = t_list[i]
+            mmsi = obs.subject_id
+            v = get(mmsi)
+            if v is None:
+                v = vessels[mmsi] = _Vessel(obs, t_s)
+            elif t_s <= v.last_t_s:
                 continue
-            v = self._vessels.get(obs.subject_id)
-            if v is not None and obs.time > v.last.time:
+            else:
                 if v.open_key is not None:
                     changes.append(self._reappeared(v, obs, state))
-                elif (obs.time - v.last.time).total_seconds() >= cfg.gap_s:
+                elif t_s - v.last_t_s >= gap_s:
+                    # the coverage must hold every fix before this one, as if recorded
+                    # one by one
+                    self._record(observations, t_list, remembered)
+                    remembered = []
                     why = self._why_not(v, state, obs.time, reappeared=True)
                     if not why:
                         changes.append(self._open(v, state, obs.time))
                         changes.append(self._reappeared(v, obs, state))
-            self._remember(v, obs, batch.geofence.zones_of(i))
+                v.last = obs
+                v.last_t_s = t_s
+                v.fixes += 1
+                v.verdict = None
+                v.near_zone = None
+                v.open_key = None
+                v.open_details = None
+            v.sources[obs.source] = t_s
+            zones = zones_of[i]
+            v.zones = tuple(z for z in zones if watched(z, kinds)) if zones else ()
+            # kept in order of last fix, so the sweep only looks at the silent end
+            pop_waiting(mmsi, None)
+            waiting[mmsi] = t_s
+            if retry:
+                retry.discard(mmsi)
+            remembered.append(i)
+        self._record(observations, t_list, remembered)
         changes.extend(self._sweep(state, now))
         return changes
 
-    def _remember(self, v: _Vessel | None, obs: Observation, zones: Iterable[ZoneVersion]) -> None:
-        inside = tuple(z for z in zones if watched(z, self._kinds))
-        if v is None:
-            v = self._vessels[obs.subject_id] = _Vessel(last=obs)
-        elif obs.time <= v.last.time:
+    def _record(
+        self, observations: Sequence[Observation], t_list: Sequence[float], idx: list[int]
+    ) -> None:
+        """Record the fixes ``idx`` in the coverage map, in order."""
+        if not idx:
             return
-        else:
-            v.last = obs
-            v.fixes += 1
-        v.sources[obs.source] = obs.time
-        v.zones = inside
-        v.verdict = None
-        v.near_zone = None
-        v.open_key = None
-        v.open_details = {}
-        t_s = obs.t_s
-        self._coverage.record(obs.subject_id, obs.source, obs.lon, obs.lat, t_s)
-        # kept in order of last fix, so the sweep only looks at the silent end
-        self._waiting.pop(obs.subject_id, None)
-        self._waiting[obs.subject_id] = t_s
-        self._retry.discard(obs.subject_id)
+        fixes = [observations[i] for i in idx]
+        self._coverage.record_many(
+            [o.subject_id for o in fixes],
+            [o.source for o in fixes],
+            [o.lon for o in fixes],
+            [o.lat for o in fixes],
+            [t_list[i] for i in idx],
+        )
 
     def _adopt(self, state: MonitorState) -> None:
         """Take over incidents left open by a previous run: close them on re-appearance."""
@@ -205,7 +235,9 @@ class GoingDarkDetector(Detector):
                 lat=lat,
                 lon=lon,
             )
-            v = self._vessels[inc.subject_id] = _Vessel(last=ghost, fixes=self.config.min_fixes)
+            v = self._vessels[inc.subject_id] = _Vessel(
+                ghost, inc.started_at.timestamp(), fixes=self.config.min_fixes
+            )
             v.open_key = inc.dedupe_key
             v.open_details = dict(d)
 
@@ -237,7 +269,7 @@ class GoingDarkDetector(Detector):
             if v is None or v.open_key is not None or v.verdict:
                 self._retry.discard(mmsi)
                 continue
-            if (now - v.last.time).total_seconds() > cfg.gap_s + cfg.retry_for_s:
+            if now_s - v.last_t_s > cfg.gap_s + cfg.retry_for_s:
                 self._retry.discard(mmsi)
                 continue
             if not self._why_not(v, state, now, reappeared=False):
@@ -246,7 +278,7 @@ class GoingDarkDetector(Detector):
         if self._forgot_at is None or (now - self._forgot_at).total_seconds() >= cfg.forget_after_s / 8:
             self._forgot_at = now
             for mmsi in [k for k, v in self._vessels.items()
-                         if v.open_key is None and now_s - v.last.t_s > cfg.forget_after_s]:
+                         if v.open_key is None and now_s - v.last_t_s > cfg.forget_after_s]:
                 del self._vessels[mmsi]
                 waiting.pop(mmsi, None)
                 self._retry.discard(mmsi)
@@ -319,7 +351,7 @@ class GoingDarkDetector(Detector):
         the latest time one was heard."""
         last = v.last
         heard = self._coverage.subjects_after(
-            last.lon, last.lat, self.config.coverage_radius_km * 1000.0, last.t_s,
+            last.lon, last.lat, self.config.coverage_radius_km * 1000.0, v.last_t_s,
             exclude=last.subject_id,
         )
         if not heard:
@@ -330,8 +362,8 @@ class GoingDarkDetector(Detector):
         """Feeds that heard ``v``, or other vessels near its last position, in the
         ``source_window_s`` before its last fix: each must have been up for the silence."""
         last = v.last
-        since_s = last.t_s - self.config.source_window_s
-        own = {s for s, t in v.sources.items() if t.timestamp() >= since_s}
+        since_s = v.last_t_s - self.config.source_window_s
+        own = {s for s, t in v.sources.items() if t >= since_s}
         area = self._coverage.sources_since(
             last.lon, last.lat, self.config.coverage_radius_km * 1000.0, since_s
         )
@@ -398,7 +430,7 @@ class GoingDarkDetector(Detector):
 
     def _reappeared(self, v: _Vessel, obs: Observation, state: MonitorState) -> IncidentChange:
         key = v.open_key or ""
-        base = dict(v.open_details)
+        base = dict(v.open_details or {})
         last_lat = float(base.get("last_lat", v.last.lat))  # type: ignore[arg-type]
         last_lon = float(base.get("last_lon", v.last.lon))  # type: ignore[arg-type]
         gap_s = (obs.time - v.last.time).total_seconds()

@@ -31,7 +31,6 @@ from monitor.detectors.base import DetectionBatch, Detector, MonitorState, iso_k
 from monitor.detectors.maritime.common import (
     WATCHED_ZONE_KINDS,
     change,
-    is_vessel,
     most_severe,
     vessel_details,
     vessel_label,
@@ -139,21 +138,34 @@ class LoiteringDetector(Detector):
         shore = self._shore.get(state.zones, now)
         min_shore_m = nm_to_m(cfg.min_shore_distance_nm)
         changes: list[IncidentChange] = []
-        vessels = [o for o in batch.observations if is_vessel(o)]
-        if vessels:
-            shore.prime([o.lon for o in vessels], [o.lat for o in vessels], min_shore_m)
-        for i, obs in enumerate(batch.observations):
-            if not is_vessel(obs):
+        observations = batch.observations
+        t_list = batch.t_s
+        zones_of = batch.zones
+        tracks = self._tracks
+        sample_every_s = cfg.sample_every_s
+        # the fixes that make a sample: one per ``sample_every_s`` per vessel
+        due: list[int] = []
+        for i in batch.vessel_index:
+            tr = tracks.get(observations[i].subject_id)
+            if tr is not None and tr.samples and t_list[i] - tr.samples[-1].t_s < sample_every_s:
                 continue
-            tr = self._tracks.get(obs.subject_id)
+            due.append(i)
+        if due:
+            shore.prime(
+                [observations[i].lon for i in due], [observations[i].lat for i in due], min_shore_m
+            )
+        for i in due:
+            obs = observations[i]
+            tr = tracks.get(obs.subject_id)
             if tr is None:
-                tr = self._tracks[obs.subject_id] = _Track()
-            t_s = obs.t_s
+                tr = tracks[obs.subject_id] = _Track()
+            t_s = t_list[i]
             last = tr.samples[-1] if tr.samples else None
-            if last is not None and t_s - last.t_s < cfg.sample_every_s:
-                continue
+            if last is not None and t_s - last.t_s < sample_every_s:
+                continue  # a second fix of the batch within the sampling interval
             tr.last_obs = obs
-            tr.zones = tuple(z for z in batch.geofence.zones_of(i) if watched(z, self._kinds))
+            zones = zones_of[i]
+            tr.zones = tuple(z for z in zones if watched(z, self._kinds)) if zones else ()
             offshore = shore.offshore(obs.lon, obs.lat, min_shore_m)
             if last is not None and t_s - last.t_s > cfg.max_sample_gap_s:
                 changes.extend(self._end(tr, obs, state, "reception gap"))

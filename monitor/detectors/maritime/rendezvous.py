@@ -30,8 +30,8 @@ from monitor.detectors.base import DetectionBatch, Detector, MonitorState, iso_k
 from monitor.detectors.maritime.common import (
     WATCHED_ZONE_KINDS,
     change,
-    is_vessel,
     most_severe,
+    speed_between,
     vessel_label,
     vessel_speed_kt,
     watched,
@@ -122,16 +122,34 @@ class RendezvousDetector(Detector):
             self._adopt(state)
         cfg = self.config
         changes: list[IncidentChange] = []
-        for i, obs in enumerate(batch.observations):
-            if not is_vessel(obs):
-                continue
+        observations = batch.observations
+        zones_of = batch.zones
+        vessels = self._vessels
+        excused = cfg.excused_nav_statuses
+        max_speed_kt = cfg.max_speed_kt
+        for i in batch.vessel_index:
+            obs = observations[i]
             mmsi = obs.subject_id
-            prev = self._vessels.get(mmsi)
-            if prev is not None and obs.time <= prev.last.time:
+            prev = vessels.get(mmsi)
+            if prev is None:
+                # only vessels that were slow lately are followed: a vessel under way
+                # (reported speed over the limit) is passed over at no cost
+                sog = obs.ground_speed_kt
+                if (sog is not None and sog >= max_speed_kt) or (
+                    obs.nav_status is not None and obs.nav_status in excused
+                ):
+                    continue
+                before = state.tracks.previous(obs)
+                speed = speed_between(before, obs) if sog is None else sog
+                if speed is None or speed >= max_speed_kt:
+                    continue
+            elif obs.time <= prev.last.time:
                 continue
-            speed = vessel_speed_kt(obs, prev.last if prev is not None else None)
-            zones = tuple(z for z in batch.geofence.zones_of(i) if watched(z, self._kinds))
-            self._vessels[mmsi] = _Vessel(obs, speed, zones)
+            else:
+                speed = vessel_speed_kt(obs, prev.last)
+            zones = zones_of[i]
+            zones = tuple(z for z in zones if watched(z, self._kinds)) if zones else ()
+            vessels[mmsi] = _Vessel(obs, speed, zones)
             if not self._slow(obs, speed):
                 self._grid.remove(mmsi)
                 continue

@@ -36,7 +36,7 @@ from datetime import datetime
 import numpy as np
 
 from monitor.detectors.base import DetectionBatch, Detector, MonitorState, iso_key
-from monitor.detectors.maritime.common import change, is_vessel, mmsi_problem, vessel_label
+from monitor.detectors.maritime.common import change, mmsi_problem, vessel_label
 from monitor.detectors.maritime.geo import distance_m, kt_to_mps, speed_kt
 from monitor.detectors.maritime.places import (
     PortIndex,
@@ -139,6 +139,7 @@ class SpoofingDetector(Detector):
         self._ports = PortIndex(bundled_ports())
         self._waterways = WaterwayMask(bundled_waterways())
         self._mmsi: dict[str, _Mmsi] = {}
+        self._max_mps = kt_to_mps(self.config.max_speed_kt)
         #: MMSIs with an episode open
         self._episodes: set[str] = set()
         self._forgot_at: datetime | None = None
@@ -150,12 +151,18 @@ class SpoofingDetector(Detector):
     ) -> list[IncidentChange]:
         if not self._adopted:
             self._adopt(state)
-        vessels = [o for o in batch.observations if is_vessel(o)]
+        observations = batch.observations
+        index = batch.vessel_index
+        vessels = [observations[i] for i in index]
         changes: list[IncidentChange] = []
         if vessels:
-            land = self._on_land(vessels, state, now)
-            for obs, on_land in zip(vessels, land, strict=True):
-                changes.extend(self._fix(obs, bool(on_land), state))
+            t_list = batch.t_s
+            land = self._on_land(vessels, state, now).tolist()
+            fix = self._fix
+            for k, obs in enumerate(vessels):
+                found = fix(obs, t_list[index[k]], land[k], state)
+                if found:
+                    changes.extend(found)
         changes.extend(self._sweep(state, now))
         return changes
 
@@ -178,12 +185,23 @@ class SpoofingDetector(Detector):
                 land[j] = False
         return land
 
-    def _fix(self, obs: Observation, on_land: bool, state: MonitorState) -> list[IncidentChange]:
+    def _fix(
+        self, obs: Observation, t_s: float, on_land: bool, state: MonitorState
+    ) -> list[IncidentChange]:
         cfg = self.config
         m = self._mmsi.get(obs.subject_id)
         if m is None:
             m = self._mmsi[obs.subject_id] = _Mmsi()
-        t_s = obs.t_s
+        elif (
+            not on_land
+            and (m.checked or not cfg.check_mmsi)
+            and not m.problem
+            and len(m.hyps) == 1
+            and self._follows(m.hyps[0], obs, t_s)
+        ):
+            # the common case: a valid MMSI on its one track, within reach of its last fix
+            m.last_s, m.last = t_s, obs
+            return []
         anomalies: list[tuple[str, str]] = []
         if cfg.check_mmsi:
             if not m.checked:
@@ -200,6 +218,22 @@ class SpoofingDetector(Detector):
         if not anomalies:
             return []
         return self._anomaly(m, obs, t_s, anomalies, state)
+
+    def _follows(self, h: _Hyp, obs: Observation, t_s: float) -> bool:
+        """Whether ``obs`` continues the live hypothesis ``h`` (and if so, moves it on):
+        what :meth:`_track` decides for a lone hypothesis within reach, without its
+        allocations."""
+        cfg = self.config
+        age_s = t_s - h.t_s
+        if age_s > (cfg.stray_ttl_s if h.fixes == 1 else cfg.track_ttl_s):
+            return False
+        reach_m = self._max_mps * (age_s if age_s > 0.0 else 0.0) + cfg.jump_tolerance_m
+        if distance_m(h.lat, h.lon, obs.lat, obs.lon) > reach_m:
+            return False
+        h.t_s, h.lat, h.lon = t_s, obs.lat, obs.lon
+        h.fixes += 1
+        h.last = obs
+        return True
 
     def _track(self, m: _Mmsi, obs: Observation, t_s: float) -> tuple[str, str] | None:
         """Join ``obs`` (at epoch ``t_s``) to a position hypothesis; the anomaly it shows."""
