@@ -121,14 +121,19 @@ class TrafficCollapseDetector(Detector):
     def seed(self, series: Iterable[tuple[datetime, int]]) -> int:
         """Load finished hours from the store (``Store.traffic_series(zone_id)``) so a
         restarted monitor keeps its baseline; returns how many were taken. Only hours
-        older than any already counted are taken; they count as complete, covered and
-        normal (an hour that was part of a past collapse lowers the median a little)."""
-        first = self._series[0].start_s if self._series else float("inf")
+        older than any already counted (finished or still open) are taken; they count as
+        complete, covered and normal (an hour that was part of a past collapse lowers the
+        median a little), except the newest: the store does not say whether the stop cut
+        it short, so it is kept for the chart but left out of the baseline."""
+        counted = [b.start_s for b in self._series] + list(self._open_buckets)
+        first = min(counted) if counted else float("inf")
         hours = sorted(
             (self._bucket_of(h.timestamp()), int(n)) for h, n in series
             if self._bucket_of(h.timestamp()) < first
         )
         taken = [_Bucket(start, n, True, True) for start, n in hours]
+        if taken:
+            taken[-1].complete = False
         self._series.extendleft(reversed(taken))
         return len(taken)
 

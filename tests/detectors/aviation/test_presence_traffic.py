@@ -136,9 +136,10 @@ def test_the_partial_first_hour_is_not_judged_or_used_as_baseline():
 
 def test_a_restarted_monitor_takes_its_baseline_from_the_stored_series():
     det = TrafficCollapseDetector()
-    assert det.seed([(at(-180), 20), (at(-120), 22), (at(-60), 18)]) == 3
+    assert det.seed([(at(-240), 20), (at(-180), 22), (at(-120), 18), (at(-60), 3)]) == 4
     run = Run(det, state_with([SVZM, FIR]), batch_s=60)
     run.run(hourly_traffic([2], 1), until=at(60 + 5))
     (opened,) = run.of(IncidentKind.TRAFFIC_COLLAPSE, ChangeAction.OPEN)
+    # the newest stored hour (3: the stop may have cut it short) is not in the baseline
     assert opened.details["baseline_aircraft_per_hour"] == 20
-    assert [h.aircraft for h in det.hourly_counts()] == [20, 22, 18, 2]
+    assert [h.aircraft for h in det.hourly_counts()] == [20, 22, 18, 3, 2]
