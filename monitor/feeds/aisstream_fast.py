@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -75,40 +75,55 @@ class _Frame(msgspec.Struct, gc=False):
 
 _split_list = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _decode_frame = msgspec.json.Decoder(_Frame).decode
+_decode_batch = msgspec.json.Decoder(list[_Frame]).decode
 
 
-#: whole seconds already parsed (a batch's frames share them): "YYYY-MM-DD HH:MM:SS" -> datetime
-_SECONDS: dict[str, datetime | None] = {}
+#: whole seconds already parsed (a batch's frames share them):
+#: "YYYY-MM-DD HH:MM:SS" -> (year, month, day, hour, minute, second)
+_SECONDS: dict[str, tuple[int, int, int, int, int, int]] = {}
+_DIGITS = (slice(0, 4), slice(5, 7), slice(8, 10), slice(11, 13), slice(14, 16), slice(17, 19))
 
 
-def fast_time_utc(text: str) -> datetime | None:
+def _head(head: str) -> tuple[int, int, int, int, int, int] | None:
+    """``YYYY-MM-DD HH:MM:SS`` (ASCII digits) as integers, if it is a valid time."""
+    if head[4] != "-" or head[7] != "-" or head[13] != ":" or head[16] != ":":
+        return None
+    parts = [head[s] for s in _DIGITS]
+    if not all(p.isascii() and p.isdigit() for p in parts):
+        return None
+    y, mo, d, h, mi, sec = (int(p) for p in parts)
+    try:
+        datetime(y, mo, d, h, mi, sec, tzinfo=UTC)
+    except ValueError:
+        return None
+    return y, mo, d, h, mi, sec
+
+
+def fast_time_utc(text: str, _dt: type[datetime] = datetime) -> datetime | None:
     """``2023-10-22 22:47:36.94034384 +0000 UTC`` -> aware UTC datetime; ``None`` if other.
 
     The common shape only (UTC offset ``+0000``); anything else is the general parser's.
     """
-    if len(text) < 29 or text[10] != " " or not text.endswith(" +0000 UTC"):
-        return None
-    end = len(text) - 10
-    if end == 19:
-        micro = 0
-    elif text[19] == "." and 20 < end <= 29:
-        frac = text[20:end][:6]
-        if not frac.isdigit() or not frac.isascii():
-            return None
-        micro = int(frac.ljust(6, "0"))
-    else:
+    if text[-10:] != " +0000 UTC":
         return None
     head = text[:19]
     base = _SECONDS.get(head)
     if base is None:
-        try:
-            base = datetime.fromisoformat(f"{head}+00:00")
-        except ValueError:
+        if len(text) < 29 or text[10] != " ":
+            return None
+        base = _head(head)
+        if base is None:
             return None
         if len(_SECONDS) > 4096:
             _SECONDS.clear()
         _SECONDS[head] = base
-    return base.replace(microsecond=micro) if micro else base
+    end = len(text) - 10
+    if end == 19:
+        return _dt(*base, 0, UTC)
+    frac = text[20:end]
+    if text[19] != "." or len(frac) > 9 or not frac.isdigit() or not frac.isascii():
+        return None
+    return _dt(*base, int(frac[:6].ljust(6, "0")), UTC)
 
 
 class _Bail(Exception):
@@ -133,21 +148,29 @@ def parse_fast(
     also when a frame raises :class:`~monitor.errors.ParseError` (an ``{"error": ...}``
     frame), which propagates as it does there.
     """
-    stripped = raw.lstrip()
+    head = raw.lstrip()[:1]
+    typed: list[_Frame] | None = None
+    split: list[Any] | None = None
     try:
-        if stripped[:1] == b"[":
-            frames = _split_list(raw)
-        elif stripped[:1] == b"{":
-            msgspec.json.decode(raw)  # syntax check only: a bad body is the general path's
-            frames = [raw]
+        if head == b"[":
+            try:
+                typed = _decode_batch(raw)  # the common case: one call for the whole batch
+            except msgspec.ValidationError:
+                split = _split_list(raw)  # some frame is odd: frame by frame
+        elif head == b"{":
+            split = [raw]
+            try:
+                typed = [_decode_frame(raw)]
+            except msgspec.ValidationError:
+                pass
         else:
             return None
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except msgspec.DecodeError:
         return None
     result = ParseResult()
     counts: Counter[str] = Counter()
     try:
-        _frames(frames, result, counts, general, received_at, source, ref)
+        _frames(typed, split, raw, result, counts, general, received_at, source, ref)
     except _Bail:
         return None
     except Exception:
@@ -158,7 +181,9 @@ def parse_fast(
 
 
 def _frames(  # noqa: C901 - one flat hot loop, kept inline for speed
-    frames: list[Any],
+    typed: list[_Frame] | None,
+    split: list[Any] | None,
+    raw: bytes,
     result: ParseResult,
     stats: Counter[str],
     general: GeneralFrame,
@@ -166,19 +191,33 @@ def _frames(  # noqa: C901 - one flat hot loop, kept inline for speed
     source: str,
     ref: str | None,
 ) -> None:
+    """``typed``: the frames decoded in one go, or ``None`` to decode ``split`` (the raw
+    frames) one by one. A frame left to the general path is taken raw from ``split``,
+    which is made from ``raw`` only when first needed."""
+
+    def raw_at(i: int) -> Any:
+        nonlocal split
+        if split is None:
+            split = _split_list(raw)
+        return split[i]
+
     append = result.observations.append
     reject = result.reject
-    for fr in frames:
-        try:
-            f = _decode_frame(fr)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            _general_frame(fr, result, stats, general)
-            continue
+    n = len(typed) if typed is not None else len(split or ())
+    for i in range(n):
+        if typed is not None:
+            f = typed[i]
+        else:
+            try:
+                f = _decode_frame(raw_at(i))
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                _general_frame(raw_at(i), result, stats, general)
+                continue
         mtype = f.MessageType
         pos_type = FAST_TYPES.get(mtype)
         if pos_type is None:
             if mtype in GENERAL_TYPES:
-                _general_frame(fr, result, stats, general)
+                _general_frame(raw_at(i), result, stats, general)
             else:  # no position nor static data: counted, as the general path does
                 stats["other_type"] += 1
             continue
@@ -194,13 +233,13 @@ def _frames(  # noqa: C901 - one flat hot loop, kept inline for speed
         tu = meta.time_utc if meta is not None else None
         when = fast_time_utc(tu) if tu is not None else None
         if m is None or m.user_id is None or not 0 < m.user_id < 1_000_000_000 or when is None:
-            _general_frame(fr, result, stats, general)
+            _general_frame(raw_at(i), result, stats, general)
             continue
         if m.valid is False:
             reject("invalid_message", f"{mtype} Valid=false")
             continue
         if (when - received_at).total_seconds() > MAX_FUTURE_S:
-            _general_frame(fr, result, stats, general)
+            _general_frame(raw_at(i), result, stats, general)
             continue
         stats["messages"] += 1
         mmsi_s = f"{m.user_id:09d}"
@@ -242,7 +281,6 @@ def _frames(  # noqa: C901 - one flat hot loop, kept inline for speed
                 record_ref=ref,
             )
         )
-    return True
 
 
 def _general_frame(
