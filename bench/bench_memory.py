@@ -71,9 +71,10 @@ def build_pipeline(with_store: bool, tmp: Path) -> Any:
     settings = Settings(database_url=f"sqlite:///{tmp / 'mem.sqlite'}")
     if with_store:
         return build_runtime(settings).pipeline
+    detectors = build_detectors(settings.detectors, source="config")
     return Pipeline(
-        geofence=make_geofence(settings, load_zone_versions(settings, None)),
-        detectors=build_detectors(settings.detectors, source="config"),
+        geofence=make_geofence(settings, load_zone_versions(settings, None), detectors),
+        detectors=detectors,
         store=None,
     )
 

@@ -13,7 +13,7 @@ the config file) with units in their names.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -189,6 +189,20 @@ class Detector(ABC):
         self, batch: DetectionBatch, state: MonitorState, now: datetime
     ) -> list[IncidentChange]:
         """Changes to incidents caused by ``batch`` (possibly empty) at data time ``now``."""
+
+    def reads_transitions(self, zone: ZoneVersion) -> bool:
+        """Whether this detector reads the geofence's transitions for ``zone``.
+
+        The geofence keeps per-subject zone state and emits transitions only for zones some
+        detector reads (containment, ``DetectionBatch.zones``, covers every zone): most
+        fixes lie in a FIR that no detector follows as a transition.
+        """
+        return False
+
+
+def transitions_reader(detectors: Sequence[Detector]) -> Callable[[ZoneVersion], bool]:
+    """The geofence's ``transitions_for``: a zone gets transitions if a detector reads them."""
+    return lambda zone: any(d.reads_transitions(zone) for d in detectors)
 
 
 def iso_key(t: datetime) -> str:

@@ -73,6 +73,9 @@ class IncursionDetector(Detector):
     def applies(zone: ZoneVersion) -> bool:
         return zone.kind in AIRSPACE_KINDS and zone.status in STATUS_SEVERITY
 
+    def reads_transitions(self, zone: ZoneVersion) -> bool:
+        return self.applies(zone)
+
     def detect(
         self, batch: DetectionBatch, state: MonitorState, now: datetime
     ) -> list[IncidentChange]:

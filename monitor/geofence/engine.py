@@ -31,7 +31,7 @@ Pure: observations in, values out; the state lives in the object.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -117,11 +117,21 @@ class Geofence:
         Seconds a subject must stay outside before an ``exit`` is confirmed (0: at once).
     """
 
-    def __init__(self, index: ZoneIndex, *, min_dwell_s: float, exit_grace_s: float) -> None:
+    def __init__(
+        self,
+        index: ZoneIndex,
+        *,
+        min_dwell_s: float,
+        exit_grace_s: float,
+        transitions_for: Callable[[ZoneVersion], bool] | None = None,
+    ) -> None:
         if min_dwell_s < 0 or exit_grace_s < 0:
             raise ValueError("min_dwell_s and exit_grace_s must be >= 0")
         self.min_dwell_s = float(min_dwell_s)
         self.exit_grace_s = float(exit_grace_s)
+        #: which zone versions get transitions and per-subject zone state (None: all);
+        #: containment (``GeofenceResult.zones``) always covers every zone
+        self.transitions_for = transitions_for
         #: subject key -> slot in the columns below
         self._slot: dict[SubjectKey, int] = {}
         self._key_of: list[SubjectKey | None] = []
@@ -137,8 +147,11 @@ class Geofence:
     def use_index(self, index: ZoneIndex) -> None:
         """Switch to a new index (zones declared or lifted); subject state is kept."""
         self.index = index
-        #: governing version indices of a fix -> their versions (shared tuples)
-        self._combos: dict[tuple[int, ...], tuple[ZoneVersion, ...]] = {}
+        #: governing version indices of a fix -> their versions, and those of them that
+        #: get transitions (shared tuples)
+        self._combos: dict[
+            tuple[int, ...], tuple[tuple[ZoneVersion, ...], tuple[ZoneVersion, ...]]
+        ] = {}
         zone_ids = sorted({v.zone_id for v in index.versions})
         code = {z: i for i, z in enumerate(zone_ids)}
         self._zone_code = np.array([code[v.zone_id] for v in index.versions], np.int64)
@@ -147,6 +160,10 @@ class Geofence:
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
         self._rank = rank
+        keep = self.transitions_for
+        self._watched = np.array(
+            [True if keep is None else bool(keep(v)) for v in index.versions], bool
+        )
 
     def replace_zones(self, versions: Sequence[ZoneVersion]) -> None:
         """Rebuild the index from every version (lifted ones included); state is kept."""
@@ -246,19 +263,29 @@ class Geofence:
         ptr, governing = self._governing(n, obs_idx, ver_idx)
         versions = self.index.versions
         zones: list[tuple[ZoneVersion, ...]] = [_NO_ZONES] * n
+        #: per fix, the zones among ``zones`` that get transitions (all of them by default)
+        watched: list[tuple[ZoneVersion, ...]] = [_NO_ZONES] * n
         hit_obs = np.flatnonzero(ptr[1:] > ptr[:-1]).tolist()
+        watched_hits: list[int] = []
         if hit_obs:
             ptr_l = ptr.tolist()
             gov_l = governing.tolist()
             # most fixes share a handful of zone combinations: one tuple (and one
             # id -> version dict) per combination
             combos = self._combos
+            keep = self._watched
             for i in hit_obs:
                 combo = tuple(gov_l[ptr_l[i] : ptr_l[i + 1]])
                 held = combos.get(combo)
                 if held is None:
-                    held = combos[combo] = tuple(versions[j] for j in combo)
-                zones[i] = held
+                    held = combos[combo] = (
+                        tuple(versions[j] for j in combo),
+                        tuple(versions[j] for j in combo if keep[j]),
+                    )
+                zones[i] = held[0]
+                if held[1]:
+                    watched[i] = held[1]
+                    watched_hits.append(i)
 
         # each subject's fixes in time order, subjects in order of first appearance;
         # a fix older than the subject's last fix before this batch is ignored
@@ -286,7 +313,7 @@ class Geofence:
         # Python only for the subjects with zone state, a hit or a crossing
         transitions: list[Transition] = []
         zone_states = self._zone_states
-        busy = set(zone_states) | set(slots[hit_obs].tolist())
+        busy = set(zone_states) | set(slots[watched_hits].tolist())
         if crosses:
             busy.update(slots[list(crosses)].tolist())
         if busy:
@@ -297,7 +324,7 @@ class Geofence:
             t_l = t.tolist()
             by_zone_id: dict[int, dict[str, ZoneVersion]] = {}
             for i, s in zip(acc[busy_mask].tolist(), s_acc[busy_mask].tolist(), strict=True):
-                current = zones[i]
+                current = watched[i]
                 crossed = crosses.get(i) if crosses else None
                 states = zone_states.get(s)
                 if not current and not states and crossed is None:
@@ -449,6 +476,9 @@ class Geofence:
         seg, ver, cx, cy = self.index.crossings(
             x0, y0, lon[cur], lat[cur], t[cur], seg_alt, air[cur]
         )
+        if len(seg) and not self._watched.all():
+            keep = self._watched[ver]
+            seg, ver, cx, cy = seg[keep], ver[keep], cx[keep], cy[keep]
         if len(seg) == 0:
             return {}
         out: dict[int, dict[str, tuple[ZoneVersion, tuple[float, float, float, float, float]]]] = {}

@@ -7,11 +7,13 @@ every stage together.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from monitor.config import Settings
+from monitor.detectors.base import Detector, transitions_reader
 from monitor.detectors.registry import build_detectors
 from monitor.domain import ZoneVersion
 from monitor.pipeline import FeedHealthBook, Pipeline, PipelineConfig
@@ -59,13 +61,17 @@ def companion_routes(capture: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def make_geofence(settings: Settings, versions: list[ZoneVersion]) -> Any:
+def make_geofence(
+    settings: Settings, versions: list[ZoneVersion], detectors: Sequence[Detector] | None = None
+) -> Any:
+    """The geofence; with ``detectors``, transitions only for the zones they read."""
     from monitor.geofence import Geofence, ZoneIndex
 
     return Geofence(
         ZoneIndex(versions),
         min_dwell_s=settings.geofence.min_dwell_s,
         exit_grace_s=settings.geofence.exit_grace_s,
+        transitions_for=None if detectors is None else transitions_reader(detectors),
     )
 
 
@@ -84,8 +90,8 @@ class Runtime:
 def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
     store = store or Store.open(settings.database_url)
     versions = load_zone_versions(settings, store)
-    geofence = make_geofence(settings, versions)
     detectors = build_detectors(settings.detectors, source=settings.source_file or "config")
+    geofence = make_geofence(settings, versions, detectors)
     health = FeedHealthBook()
     pipeline = Pipeline(
         geofence=geofence,

@@ -204,3 +204,24 @@ def test_pruned_subjects_free_their_state_for_new_ones(synthetic_index: ZoneInde
     assert gf.subject_count == 0 and gf.zone_state_count == 0
     again = gf.evaluate([fix(5.0, 5.0, 36000.0, sid="h0-0")])
     assert [tr.kind for tr in again.transitions] == [TransitionKind.ENTER]
+
+
+def test_transitions_only_for_the_zones_read_but_containment_for_all(synthetic_index: ZoneIndex) -> None:
+    everything = Geofence(synthetic_index, min_dwell_s=0, exit_grace_s=0)
+    square_only = Geofence(
+        synthetic_index, min_dwell_s=0, exit_grace_s=0, transitions_for=lambda v: v.zone_id == "SQUARE"
+    )
+    nothing = Geofence(synthetic_index, min_dwell_s=0, exit_grace_s=0, transitions_for=lambda v: False)
+    # in and out of SQUARE, and a sparse pair crossing it
+    track = [fix(5.0, 5.0, 0), fix(5.0, 5.5, 10), fix(20.0, 5.0, 20)]
+    sparse = [fix(-5.0, 5.0, 0, sid="def456"), fix(15.0, 5.0, 30, sid="def456")]
+    full = everything.evaluate(track + sparse)
+    some = square_only.evaluate(track + sparse)
+    none = nothing.evaluate(track + sparse)
+    square = [(str(t.kind), t.obs_index, t.subject_id) for t in full.transitions if t.zone.zone_id == "SQUARE"]
+    assert square and {"enter", "exit", "cross"} <= {k for k, _, _ in square}
+    assert [(str(t.kind), t.obs_index, t.subject_id) for t in some.transitions] == square
+    assert none.transitions == [] and nothing.zone_state_count == 0
+    # containment is the same whatever gets transitions
+    assert full.zones == some.zones == none.zones
+    assert any(z.zone_id == "SQUARE" for z in full.zones[0])

@@ -87,6 +87,9 @@ class ZoneTransitDetector(Detector):
         #: transitions ignored because they came with an impossible move
         self.ignored_jumps = 0
 
+    def reads_transitions(self, zone: ZoneVersion) -> bool:
+        return watched(zone, self._kinds)
+
     def detect(
         self, batch: DetectionBatch, state: MonitorState, now: datetime
     ) -> list[IncidentChange]:
