@@ -41,7 +41,8 @@ class LiveView:
             if track.last_t_s < cut:
                 continue
             (aircraft if track.key[0] == "aircraft" else vessels).append(track.last)
-        changed = frozenset((o.subject_kind.value, o.subject_id) for o in accepted)
+        # SubjectKind is a StrEnum: the member is equal to (and hashes as) its value
+        changed = frozenset(zip([o.subject_kind for o in accepted], [o.subject_id for o in accepted]))
         self.snapshot = LiveSnapshot(
             now, tuple(aircraft), tuple(vessels), self.snapshot.version + 1, changed
         )
