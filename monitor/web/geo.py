@@ -7,17 +7,24 @@
              ``details.radius_nm`` (default 5 nm) — a planar buffer in degrees, good enough
              to draw a GNSS-interference area, not to measure it.
 
+:func:`list_features_json` writes a whole page of :class:`IncidentListItem` (what
+``monitor.store.queries.list_incidents`` returns) without parsing any geometry or JSON: the
+GeoJSON geometry and ``details`` texts the database handed over are embedded as they are
+(``orjson.Fragment``). Only ``cell`` needs shapely objects (see ``incident_feature``).
+
 Pure (no I/O).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 import shapely
 
 from monitor.export.incidents import FIELDS
+from monitor.store.queries import LIST_FIELDS, IncidentListItem
 
 #: orjson options for API bodies: datetimes as ISO-8601 with ``Z`` (as monitor.export writes)
 ORJSON_OPTS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -106,3 +113,75 @@ def incident_feature(row: Any, *, mode: str = "track", base_url: str | None = No
         "geometry": to_geojson(incident_geometry(row, mode)),
         "properties": incident_properties(row, base_url=base_url),
     }
+
+
+#: list modes served from :class:`IncidentListItem` (``cell`` needs the stored geometry)
+LIST_MODES = ("track", "position")
+_EMPTY_DETAILS = ("", "null", "{}")
+
+
+def _item_shape(item: IncidentListItem) -> Any:
+    """The stored geometry of an item as shapely (rare paths only), or None."""
+    if item.geometry_wkt is not None:
+        return shapely.from_wkt(item.geometry_wkt)
+    if item.geometry_json is not None and item.geometry_json != "null":
+        return shapely.from_geojson(item.geometry_json)
+    return None
+
+
+def _item_geometry(item: IncidentListItem, mode: str) -> Any:
+    """GeoJSON geometry of an item (a Fragment, a dict, or None), as ``incident_geometry``."""
+    has_fix = item.lon is not None and item.lat is not None
+    if mode == "position":
+        if has_fix:
+            return {"type": "Point", "coordinates": [item.lon, item.lat]}
+        return to_geojson(position_of_shape(_item_shape(item)))
+    if item.geometry_json is not None:
+        return orjson.Fragment(item.geometry_json)
+    if item.geometry_wkt is not None:
+        return to_geojson(shapely.from_wkt(item.geometry_wkt))
+    if has_fix:
+        return {"type": "Point", "coordinates": [item.lon, item.lat]}
+    return None
+
+
+def position_of_shape(geom: Any) -> Any:
+    """The last coordinate of a geometry as a Point (None for None or empty)."""
+    if geom is None or geom.is_empty:
+        return None
+    return shapely.Point(shapely.get_coordinates(geom)[-1])
+
+
+def list_feature(item: IncidentListItem, mode: str, url_prefix: str | None) -> dict[str, Any]:
+    """One list item as a GeoJSON Feature, the same document as :func:`incident_feature`."""
+    props: dict[str, Any] = dict(zip(LIST_FIELDS, item, strict=False))
+    details = item.details_json
+    props["details"] = {} if details is None or details in _EMPTY_DETAILS else orjson.Fragment(details)
+    if url_prefix is not None:
+        props["url"] = f"{url_prefix}{item.id}"
+    return {
+        "type": "Feature",
+        "id": item.id,
+        "geometry": _item_geometry(item, mode),
+        "properties": props,
+    }
+
+
+def list_features_json(
+    items: Sequence[IncidentListItem],
+    *,
+    mode: str = "track",
+    base_url: str | None = None,
+    next_cursor: str | None = None,
+) -> bytes:
+    """A page of incidents as the GeoJSON FeatureCollection of ``GET /api/incidents``."""
+    if mode not in LIST_MODES:
+        raise ValueError(f"geometry mode {mode!r} needs the stored geometry; use incident_feature")
+    url_prefix = f"{base_url.rstrip('/')}/incidents/" if base_url else None
+    doc = {
+        "type": "FeatureCollection",
+        "features": [list_feature(item, mode, url_prefix) for item in items],
+        "count": len(items),
+        "next_cursor": next_cursor,
+    }
+    return orjson.dumps(doc, option=ORJSON_OPTS)

@@ -1,16 +1,25 @@
 """Query parameters to domain queries, with errors that name the parameter.
 
 Times are ISO-8601; a value without an offset is taken as UTC (as on the CLI).
+
+:func:`incident_filters` is the one FastAPI dependency declaring the incident filters
+(``since`` … ``cursor``); every incident endpoint takes it, so the parameters and their
+documentation are written once.
+
+No ``from __future__ import annotations`` here: FastAPI reads the ``Annotated`` parameter
+types of :func:`incident_filters` at run time.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
 
 from monitor.domain import IncidentKind, Severity
 from monitor.store import IncidentQuery, QueryError, Store
-from monitor.store.queries import MAX_LIMIT, decode_cursor, parse_bbox
+from monitor.store.queries import MAX_LIMIT, decode_cursor, list_incidents, parse_bbox
 from monitor.timeutil import parse_utc_lenient
 from monitor.web.errors import bad_param
 
@@ -70,7 +79,7 @@ def check_zone(
     if zone in set(known()):
         return zone
     if store is not None:
-        rows, _ = store.query_incidents(IncidentQuery(zone=zone, limit=1))
+        rows, _ = list_incidents(store.engine, IncidentQuery(zone=zone, limit=1))
         if rows:
             return zone
     raise bad_param("zone", f"unknown zone {zone!r}")
@@ -125,3 +134,68 @@ def incident_query(
         limit=clamp_limit(limit),
         cursor=check_cursor(cursor),
     )
+
+
+Since = Annotated[str | None, Query(description="active at or after (ISO-8601; no offset = UTC)")]
+Until = Annotated[str | None, Query(description="active at or before (ISO-8601)")]
+Bbox = Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat (WGS84)")]
+Zone = Annotated[str | None, Query(description="zone id, e.g. SVZM")]
+Kind = Annotated[list[str] | None, Query(description="incident kind; repeat or comma-separate")]
+SeverityQ = Annotated[
+    str | None, Query(description="minimum severity: info, low, medium, high, critical")
+]
+Subject = Annotated[str | None, Query(description="ICAO hex, call sign, MMSI or vessel name")]
+Status = Annotated[str | None, Query(description="open or closed")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilters:
+    """The incident filters of a request, as given (validated by :meth:`query`)."""
+
+    since: str | None = None
+    until: str | None = None
+    bbox: str | None = None
+    zone: str | None = None
+    kind: Sequence[str] | None = None
+    severity: str | None = None
+    subject: str | None = None
+    status: str | None = None
+    cursor: str | None = None
+
+    def query(
+        self, *, limit: int, known_zones: Callable[[], Iterable[str]], store: Store
+    ) -> IncidentQuery:
+        """The validated :class:`IncidentQuery` (400 naming the parameter at fault)."""
+        return incident_query(
+            since=self.since,
+            until=self.until,
+            bbox=self.bbox,
+            zone=self.zone,
+            kind=self.kind,
+            severity=self.severity,
+            subject=self.subject,
+            status=self.status,
+            cursor=self.cursor,
+            limit=limit,
+            known_zones=known_zones,
+            store=store,
+        )
+
+
+async def incident_filters(
+    since: Since = None,
+    until: Until = None,
+    bbox: Bbox = None,
+    zone: Zone = None,
+    kind: Kind = None,
+    severity: SeverityQ = None,
+    subject: Subject = None,
+    status: Status = None,
+    cursor: Cursor = None,
+) -> IncidentFilters:
+    """FastAPI dependency: the incident filters of ``GET /api/incidents`` and its exports.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in its
+    thread pool, a thread hop per request for a function that only packs its arguments."""
+    return IncidentFilters(since, until, bbox, zone, kind, severity, subject, status, cursor)

@@ -1,11 +1,19 @@
 """Serve the app with uvicorn inside the caller's event loop (the live service runs it as one
-more task beside the pollers), on 127.0.0.1 unless told otherwise."""
+more task beside the pollers), on 127.0.0.1 unless told otherwise.
+
+:func:`run_workers` serves the history API from several worker processes instead (uvicorn's
+supervisor, one shared socket): a read-only server beside the live service, for many map
+and history users. Each worker builds its own app with :func:`history_app` over the
+database of the settings; there is no live feed in those processes (``/api/live/*`` answer
+empty snapshots), so the live map stays on the ``monitor run`` process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -80,6 +88,81 @@ async def serve(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     log.info("web: stopped")
+
+
+def history_app() -> Any:
+    """App factory of the worker processes (``monitor.web.server:history_app``).
+
+    Reads the settings as the CLI does (``MONITOR_CONFIG``, ``DATABASE_URL`` …) and serves
+    the store: incidents, exports, zone versions stored in the database, traffic series.
+    The schema must exist already (``monitor db upgrade``); workers never migrate.
+    """
+    from monitor.config import load_settings
+    from monitor.pipeline import FeedHealthBook, LiveView
+    from monitor.store import Store
+    from monitor.web.app import create_app
+    from monitor.web.services import WebServices
+
+    settings = load_settings()
+    store = Store.open(settings.database_url, migrate_schema=False)
+    zones = store.list_versions()
+    services = WebServices(
+        store=store,
+        live=LiveView(),
+        health=FeedHealthBook(),
+        zones=lambda: zones,
+        config=settings.web,
+    )
+    return create_app(services)
+
+
+def run_workers(
+    host: str = DEFAULT_HOST,
+    port: int = 8000,
+    *,
+    workers: int = 2,
+    factory: str = "monitor.web.server:history_app",
+    log_level: str = "warning",
+) -> None:
+    """Serve ``factory``'s app from ``workers`` processes until interrupted (blocking).
+
+    Parameters
+    ----------
+    host, port:
+        Where to listen; 127.0.0.1 by default.
+    workers:
+        Worker processes; about one per core is right (each runs its queries and JSON
+        encoding on its own core, the GIL of one process being the limit otherwise).
+        With 1 the app runs in this process.
+    factory:
+        Import string of a function returning the ASGI app, called in each worker.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    # What uvicorn.run does for workers > 1, plus TCP_NODELAY on the shared socket: uvicorn
+    # makes it with protocol 0, asyncio then leaves Nagle on for the accepted connections
+    # (it sets TCP_NODELAY only on sockets whose protocol says TCP), and every answer
+    # written in two parts waited ~40 ms for the client's delayed ACK. Accepted sockets
+    # inherit the option from the listening one on Linux.
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def bound_port(server: uvicorn.Server) -> int | None:

@@ -191,3 +191,123 @@ def test_the_cli_gives_the_same_set_as_the_api(client, ids, web_store, tmp_path,
     cli_ids = {f["id"] for f in orjson.loads(result.stdout)["features"]}
     api_ids = {f["id"] for f in client.get("/api/incidents?zone=SVZM&kind=incursion").json()["features"]}
     assert cli_ids == api_ids == {ids["inc-svzm-lav"], ids["inc-svzm-old"]}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "bbox=-65,11.5,-63,12.8",
+        "since=2025-12-02T06:00:00Z&until=2025-12-02T08:45:00Z&bbox=-80,0,-55,20",
+        "geometry=position",
+        "geometry=position&status=open&limit=2",
+        "zone=SVZM&kind=incursion",
+    ],
+)
+def test_the_list_is_the_document_of_the_full_rows(client, web_store, query):
+    """The fast list (texts from SQL embedded as they are) answers the very document that
+    ``incident_feature`` builds from full rows and shapely geometries."""
+    from monitor.store import IncidentQuery
+    from monitor.web.geo import ORJSON_OPTS, incident_feature
+    from monitor.web.params import incident_query
+
+    store, _ = web_store
+    params = dict(p.split("=", 1) for p in query.split("&") if p)
+    mode = params.pop("geometry", "track")
+    limit = int(params.pop("limit", 100))
+    q: IncidentQuery = incident_query(
+        since=params.get("since"), until=params.get("until"), bbox=params.get("bbox"),
+        zone=params.get("zone"), kind=[params["kind"]] if "kind" in params else None,
+        severity=None, subject=None, status=params.get("status"), cursor=None, limit=limit,
+        known_zones=lambda: {"SVZM"}, store=store,
+    )
+    rows, cursor = store.query_incidents(q)
+    want = {
+        "type": "FeatureCollection",
+        "features": [incident_feature(r, mode=mode, base_url="http://127.0.0.1:8000/") for r in rows],
+        "count": len(rows),
+        "next_cursor": cursor,
+    }
+    body = client.get(f"/api/incidents?{query}").json()
+    assert body == orjson.loads(orjson.dumps(want, option=ORJSON_OPTS))
+    assert body["count"] > 0
+
+
+def test_both_incident_endpoints_document_the_same_filters(client):
+    spec = client.get("/openapi.json").json()
+    filters = ["since", "until", "bbox", "zone", "kind", "severity", "subject", "status", "cursor"]
+
+    def params(path: str) -> dict[str, str]:
+        return {p["name"]: p.get("description", "") for p in spec["paths"][path]["get"]["parameters"]}
+
+    listed, exported = params("/api/incidents"), params("/api/incidents.{fmt}")
+    for name in filters:
+        assert listed[name] and listed[name] == exported[name], name
+    assert "limit" in listed and "limit" in exported
+
+
+def test_the_worker_app_serves_the_database_of_the_settings(web_store, ids, monkeypatch, tmp_path):
+    """``history_app`` (what each ``run_workers`` process builds) answers from DATABASE_URL."""
+    from fastapi.testclient import TestClient
+
+    from monitor.web.server import history_app, run_workers
+
+    store, _ = web_store
+    monkeypatch.setenv("DATABASE_URL", store.engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("MONITOR_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with TestClient(history_app(), base_url="http://127.0.0.1:8000") as worker:
+        body = worker.get("/api/incidents?zone=SVZM").json()
+    assert {f["id"] for f in body["features"]} == {ids["inc-svzm-lav"], ids["inc-svzm-old"]}
+    with pytest.raises(ValueError, match="workers must be at least 1"):
+        run_workers(workers=0)
+
+
+def _item(**kw):  # type: ignore[no-untyped-def]
+    from monitor.store.queries import IncidentListItem
+
+    base = dict(
+        id=7, kind="incursion", severity="high", status="open", subject_kind="aircraft",
+        subject_id="0d0abc", subject_label="LAV123", zone_id="SVZM", zone_version=1,
+        started_at="2025-12-02T10:00:00Z", last_seen_at="2025-12-02T10:05:00.250000Z", ended_at=None,
+        lat=None, lon=None, summary="s", details_json="{}", geometry_json=None, geometry_wkt=None,
+    )
+    return IncidentListItem(**{**base, **kw})
+
+
+@pytest.mark.parametrize(
+    ("item", "mode", "geometry"),
+    [
+        # stored geometry SQL could not rewrite (a polygon on SQLite): shapely writes it
+        (_item(geometry_wkt="POLYGON ((0 0, 1 0, 1 1, 0 0))"), "track",
+         {"type": "Polygon", "coordinates": [[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]}),
+        # no position columns: the last coordinate of the track
+        (_item(geometry_json='{"type":"LineString","coordinates":[[1,2],[3,4]]}'), "position",
+         {"type": "Point", "coordinates": [3.0, 4.0]}),
+        (_item(geometry_wkt="LINESTRING Z (1 2 9, 3 4 9)"), "position",  # 2-D, as position_of
+         {"type": "Point", "coordinates": [3.0, 4.0]}),
+        # no geometry at all: the last fix, else nothing
+        (_item(lon=-66.9, lat=10.6), "track", {"type": "Point", "coordinates": [-66.9, 10.6]}),
+        (_item(), "track", None),
+        (_item(), "position", None),
+        (_item(geometry_json="null"), "position", None),
+    ],
+)
+def test_list_features_fall_back_where_sql_gave_no_geojson(item, mode, geometry):
+    from monitor.web.geo import list_features_json
+
+    doc = orjson.loads(list_features_json([item], mode=mode, base_url="http://h/", next_cursor="c"))
+    IncidentCollection.model_validate(doc)
+    (feature,) = doc["features"]
+    assert feature["geometry"] == geometry
+    assert feature["properties"]["url"] == "http://h/incidents/7"
+    assert feature["properties"]["details"] == {}
+    assert feature["properties"]["last_seen_at"] == "2025-12-02T10:05:00.250000Z"
+    assert doc["next_cursor"] == "c" and doc["count"] == 1
+
+
+def test_list_features_refuse_the_cell_mode():
+    from monitor.web.geo import list_features_json
+
+    with pytest.raises(ValueError, match="cell"):
+        list_features_json([_item()], mode="cell")
