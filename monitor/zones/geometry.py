@@ -132,7 +132,11 @@ def _raw_polygons_from_geojson(geometry: Any, label: str) -> list[RawPolygon]:
             return []
         return [_split_polygon(coords, label)]
     if gtype == "MultiPolygon":
-        return [_split_polygon(poly, label) for poly in coords or [] if poly]
+        if coords is None:
+            return []
+        if not isinstance(coords, Sequence) or isinstance(coords, str):
+            raise ZoneError(f"{label}: MultiPolygon coordinates {coords!r:.60} are not a list of polygons")
+        return [_split_polygon(poly, label) for poly in coords if poly]
     raise ZoneError(f"{label}: geometry type {gtype!r} is not an area (Polygon or MultiPolygon)")
 
 
