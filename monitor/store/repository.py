@@ -609,18 +609,31 @@ class Store:
     ) -> Any:
         min_lon, min_lat, max_lon, max_lat = bbox
         if self.dialect == "postgresql":
-            return text(
+            area = text(
                 "ST_Intersects(incident.geom, ST_MakeEnvelope(:bx0, :by0, :bx1, :by1, 4326))"
             ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat)
+            if since is None and until is None:
+                return area
+            # the expression of the GiST index of migration 0003 (space and active time)
+            return and_(
+                area,
+                text(
+                    "tstzrange(incident.started_at, greatest(incident.started_at, "
+                    "incident.last_seen_at), '[]') && "
+                    "tstzrange(CAST(:ts0 AS timestamptz), CAST(:ts1 AS timestamptz), '[]')"
+                ).bindparams(ts0=since, ts1=until),
+            )
         if self.dialect == "sqlite":
-            # the R*Tree holds space and the active interval; the exact time conditions
-            # still apply to its candidates (R*Tree floats are rounded outwards)
-            t0 = since.timestamp() - 300.0 if since is not None else -1e12
-            t1 = until.timestamp() + 300.0 if until is not None else 1e12
+            # the R*Tree of migration 0003 holds space and the active interval in days; the
+            # exact time conditions still apply to its candidates (its floats are rounded
+            # outwards, about 3 minutes apart at today's dates: the window is widened)
+            t0 = (since.timestamp() - 600.0) / 86400.0 if since is not None else -1e9
+            t1 = (until.timestamp() + 600.0) / 86400.0 if until is not None else 1e9
             return INC.c.id.in_(
                 text(
-                    "SELECT id FROM incident_rtree WHERE max_lon >= :bx0 AND min_lon <= :bx1 "
-                    "AND max_lat >= :by0 AND min_lat <= :by1 AND t1 >= :bt0 AND t0 <= :bt1"
+                    "SELECT id FROM incident_active_rtree WHERE max_lon >= :bx0 "
+                    "AND min_lon <= :bx1 AND max_lat >= :by0 AND min_lat <= :by1 "
+                    "AND t1_day >= :bt0 AND t0_day <= :bt1"
                 ).bindparams(bx0=min_lon, by0=min_lat, bx1=max_lon, by1=max_lat, bt0=t0, bt1=t1)
             )
         return and_(
