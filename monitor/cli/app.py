@@ -397,6 +397,37 @@ def run(
 
 
 @app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (env MONITOR_HOST; default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (env MONITOR_PORT; default 8000).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; about one per core.")
+    ] = 2,
+) -> None:
+    """Serve the history (incidents, exports, zones, traffic, pages) from the database,
+    without feeds, in several processes: for many readers, beside the `monitor run`
+    processes that write (README "Several processes, one database")."""
+    import os
+
+    from monitor.store.db import make_engine, migrate
+    from monitor.web.server import run_workers
+
+    context.STATE.overrides.update({"web.host": host, "web.port": port})
+    context.STATE._settings = None
+    settings = _settings_and_logging()
+    # the workers read their settings as the CLI does: hand them what was given here
+    if context.STATE.config is not None:
+        os.environ["MONITOR_CONFIG"] = str(context.STATE.config)
+    os.environ["DATABASE_URL"] = settings.database_url
+    migrate(make_engine(settings.database_url))  # workers never migrate
+    console.print(
+        f"serving the history of {make_engine(settings.database_url).url.render_as_string(hide_password=True)} "
+        f"at http://{settings.web.host}:{settings.web.port} with {workers} worker(s); Ctrl-C stops"
+    )
+    run_workers(settings.web.host, settings.web.port, workers=workers)
+
+
+@app.command()
 def demo(
     speed: Annotated[float, typer.Option(help="Scenario seconds per wall-clock second.")] = 40.0,
     port: Annotated[int, typer.Option(help="Port of the map and API.")] = 8000,
