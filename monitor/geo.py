@@ -26,6 +26,22 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+#: metres per degree of arc on the sphere of :data:`EARTH_RADIUS_M`
+M_PER_DEG_ARC = EARTH_RADIUS_M * math.pi / 180.0
+
+
+def within_m(lat1: float, lon1: float, lat2: float, lon2: float, limit_m: float) -> bool:
+    """Whether the great-circle distance is at most ``limit_m``, cheaply when clearly so.
+
+    ``R * (|dlat| + |dlon|)`` (radians) bounds the distance from above (the path along a
+    meridian then a parallel, whose length is at most that), so most nearby pairs are
+    settled without trigonometry; the others by :func:`distance_m`.
+    """
+    if (abs(lat2 - lat1) + abs(lon2 - lon1)) * M_PER_DEG_ARC <= limit_m:
+        return True
+    return distance_m(lat1, lon1, lat2, lon2) <= limit_m
+
+
 def distance_m_many(
     lat: float, lon: float, lats: np.ndarray[Any, Any], lons: np.ndarray[Any, Any]
 ) -> np.ndarray[Any, Any]:

@@ -139,6 +139,9 @@ class GoingDarkDetector(Detector):
         #: silent vessels whose silence could not be confirmed yet
         self._retry: set[str] = set()
         self._forgot_at: datetime | None = None
+        #: id(zones tuple) -> (that tuple, its watched zones); the tuple is kept so its id
+        #: cannot be reused while cached
+        self._watched_of: dict[int, tuple[tuple[ZoneVersion, ...], tuple[ZoneVersion, ...]]] = {}
 
     # --- the detector -----------------------------------------------------------------------
 
@@ -158,6 +161,7 @@ class GoingDarkDetector(Detector):
         pop_waiting = waiting.pop
         retry = self._retry
         kinds = self._kinds
+        watched_of = self._watched_of
         remembered: list[int] = []
         for i in batch.vessel_index:
             obs = observations[i]
@@ -189,7 +193,16 @@ class GoingDarkDetector(Detector):
                 v.open_details = None
             v.sources[obs.source] = t_s
             zones = zones_of[i]
-            v.zones = tuple(z for z in zones if watched(z, kinds)) if zones else ()
+            if zones:
+                # the geofence shares one tuple per zone combination: filter each once
+                held = watched_of.get(id(zones))
+                if held is None or held[0] is not zones:
+                    if len(watched_of) > 1024:
+                        watched_of.clear()
+                    held = watched_of[id(zones)] = (zones, tuple(z for z in zones if watched(z, kinds)))
+                v.zones = held[1]
+            else:
+                v.zones = ()
             # kept in order of last fix, so the sweep only looks at the silent end
             pop_waiting(mmsi, None)
             waiting[mmsi] = t_s

@@ -53,6 +53,7 @@ from monitor.domain import (
     Observation,
     Severity,
 )
+from monitor.geo import within_m
 from monitor.timeutil import utc_from_epoch_s
 from monitor.units import M_PER_NM
 
@@ -228,7 +229,7 @@ class SpoofingDetector(Detector):
         if age_s > (cfg.stray_ttl_s if h.fixes == 1 else cfg.track_ttl_s):
             return False
         reach_m = self._max_mps * (age_s if age_s > 0.0 else 0.0) + cfg.jump_tolerance_m
-        if distance_m(h.lat, h.lon, obs.lat, obs.lon) > reach_m:
+        if not within_m(h.lat, h.lon, obs.lat, obs.lon, reach_m):
             return False
         h.t_s, h.lat, h.lon = t_s, obs.lat, obs.lon
         h.fixes += 1
