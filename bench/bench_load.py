@@ -33,18 +33,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
-
-import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_e2e import KT_MPS, START, _ais_frame, _move  # noqa: E402
-from bench_memory import mb, proc_status, subjects  # noqa: E402
+from bench_memory import mb, proc_status, round_records, subjects  # noqa: E402
 
-from monitor.capture import CaptureRecord, RawJson  # noqa: E402
+from monitor.capture import CaptureRecord  # noqa: E402
 from monitor.config import Settings  # noqa: E402
 
 TARGET_RATE = 50_000
@@ -52,49 +48,10 @@ TARGET_S = 600.0
 
 
 def rounds(ac: list[dict], vs: list[dict], step_s: float) -> Iterator[list[CaptureRecord]]:
-    """Endless rounds; each yields batches of raw-JSON records, as a replay groups them."""
+    """Endless rounds of raw-JSON records, ``step_s`` apart in data time."""
     k = 0
     while True:
-        base = START + timedelta(seconds=step_s * k)
-        body = {
-            "ac": [
-                {
-                    "hex": a["hex"],
-                    "type": "adsb_icao",
-                    "flight": f"{a['flight']:<8}",
-                    "alt_baro": a["alt"],
-                    "alt_geom": a["alt"] + 700,
-                    "gs": round(a["gs"], 1),
-                    "track": round(a["hdg"], 2),
-                    "baro_rate": 0,
-                    "squawk": a["squawk"],
-                    "lat": round(a["lat"], 6),
-                    "lon": round(a["lon"], 6),
-                    "nic": 8,
-                    "seen_pos": 0.4,
-                    "nac_p": 9,
-                }
-                for a in ac
-            ],
-            "now": base.timestamp() * 1000.0,
-        }
-        yield [CaptureRecord("adsbx_v2", base, RawJson(orjson.dumps(body)), ref=f"load:{k}:0")]
-        del body
-        for a in ac:
-            a["lon"], a["lat"], a["hdg"] = _move(a["lon"], a["lat"], a["hdg"], a["gs"] * KT_MPS * step_s)
-        records = []
-        for j in range(0, len(vs), 500):
-            now = base + timedelta(seconds=1 + (step_s - 2) * j / max(len(vs), 1))
-            frames = []
-            for v in vs[j : j + 500]:
-                v["lon"], v["lat"], v["hdg"] = _move(v["lon"], v["lat"], v["hdg"], v["sog"] * KT_MPS * step_s)
-                frames.append(_ais_frame(v, now))
-            records.append(CaptureRecord("aisstream", now, RawJson(orjson.dumps(frames)), ref=f"load:{k}:{j}"))
-            if len(records) == 64:
-                yield records
-                records = []
-        if records:
-            yield records
+        yield from round_records(ac, vs, k, step_s=step_s, raw=True)
         k += 1
 
 

@@ -31,6 +31,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -44,7 +46,7 @@ from bench_e2e import (  # noqa: E402
     _start_position,
 )
 
-from monitor.capture import CaptureRecord  # noqa: E402
+from monitor.capture import CaptureRecord, RawJson  # noqa: E402
 from monitor.config import Settings  # noqa: E402
 
 TARGET_RSS_BYTES = 1024**3
@@ -113,10 +115,18 @@ def subjects(n_aircraft: int, n_vessels: int, seed: int) -> tuple[list[dict], li
     return ac, vs
 
 
-def round_records(ac: list[dict], vs: list[dict], k: int) -> Iterator[list[CaptureRecord]]:
+def round_records(
+    ac: list[dict], vs: list[dict], k: int, *, step_s: float = 10.0, raw: bool = False
+) -> Iterator[list[CaptureRecord]]:
     """One round: every subject reports once; batches of records as replay groups them,
-    made lazily so only one batch of wire bodies is alive at a time."""
-    base = START + timedelta(seconds=10 * k)
+    made lazily so only one batch of wire bodies is alive at a time. Rounds are
+    ``step_s`` apart in data time; ``raw`` gives the bodies as raw JSON bytes (what a
+    capture replay hands the parsers)."""
+    base = START + timedelta(seconds=step_s * k)
+
+    def wire(body: object) -> object:
+        return RawJson(orjson.dumps(body)) if raw else body
+
     now = base
     body = {
         "ac": [
@@ -143,20 +153,22 @@ def round_records(ac: list[dict], vs: list[dict], k: int) -> Iterator[list[Captu
         ],
         "now": now.timestamp() * 1000.0,
     }
-    yield [CaptureRecord("adsbx_v2", now, body, ref=f"mem:{k}:0")]
+    yield [CaptureRecord("adsbx_v2", now, wire(body), ref=f"mem:{k}:0")]
     del body
     for a in ac:
-        a["lon"], a["lat"], a["hdg"] = _move(a["lon"], a["lat"], a["hdg"], a["gs"] * KT_MPS * 10)
+        a["lon"], a["lat"], a["hdg"] = _move(
+            a["lon"], a["lat"], a["hdg"], a["gs"] * KT_MPS * step_s
+        )
     records = []
     for j in range(0, len(vs), 500):
-        now = base + timedelta(seconds=1 + 8 * j / max(len(vs), 1))
+        now = base + timedelta(seconds=1 + (step_s - 2) * j / max(len(vs), 1))
         frames = []
         for v in vs[j : j + 500]:
             v["lon"], v["lat"], v["hdg"] = _move(
-                v["lon"], v["lat"], v["hdg"], v["sog"] * KT_MPS * 10
+                v["lon"], v["lat"], v["hdg"], v["sog"] * KT_MPS * step_s
             )
             frames.append(_ais_frame(v, now))
-        records.append(CaptureRecord("aisstream", now, frames, ref=f"mem:{k}:{j}"))
+        records.append(CaptureRecord("aisstream", now, wire(frames), ref=f"mem:{k}:{j}"))
         if len(records) == 64:
             yield records
             records = []
