@@ -97,7 +97,7 @@ class MonitorCollector(Collector):
             g.add_metric([], self.queue_depth())
             yield g
         tracked = GaugeMetricFamily("monitor_tracked_subjects", "Subjects with a live track", labels=["kind"])
-        counts: Counter[str] = Counter(key[0] for key in self.pipeline.tracks._tracks)
+        counts: Counter[str] = self.pipeline.tracks.counts()
         for kind in ("aircraft", "vessel"):
             tracked.add_metric([kind], counts.get(kind, 0))
         yield tracked

@@ -113,6 +113,10 @@ class TrackStore:
     def __len__(self) -> int:
         return len(self._tracks)
 
+    def counts(self) -> Counter[str]:
+        """Tracked subjects by kind (``aircraft``, ``vessel``)."""
+        return Counter(key[0] for key in self._tracks)
+
     def _rank(self, obs: Observation) -> int:
         return self.precision.get(obs.position_source or "other", 0)
 
