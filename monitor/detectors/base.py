@@ -13,7 +13,7 @@ the config file) with units in their names.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -65,10 +65,13 @@ class DetectionBatch:
     per fix): :attr:`t_s` (epoch seconds of each fix), :attr:`vessel_index` and
     :attr:`aircraft_index` (positions of the vessels' / aircraft's fixes, so a maritime
     detector never walks the aircraft) and :attr:`zones` (the governing zone versions
-    containing each fix, the shared empty tuple for most).
+    containing each fix, the shared empty tuple for most); :meth:`zones_where` (those
+    zones filtered by a detector's rule, each distinct combination filtered once).
     """
 
-    __slots__ = ("observations", "geofence", "_t_s", "_vessels", "_aircraft", "_zones")
+    __slots__ = (
+        "observations", "geofence", "_t_s", "_vessels", "_aircraft", "_zones", "_filtered"
+    )
 
     def __init__(
         self,
@@ -83,6 +86,7 @@ class DetectionBatch:
         self._vessels: list[int] | None = None
         self._aircraft: list[int] | None = None
         self._zones: Sequence[tuple[ZoneVersion, ...]] | None = None
+        self._filtered: dict[Hashable, Callable[[int], tuple[ZoneVersion, ...]]] = {}
 
     @classmethod
     def empty(cls) -> DetectionBatch:
@@ -129,6 +133,31 @@ class DetectionBatch:
                 zones_of = self.geofence.zones_of
                 self._zones = [zones_of(i) for i in range(len(self.observations))]
         return self._zones
+
+
+    def zones_where(
+        self, key: Hashable, keep: Callable[[ZoneVersion], bool]
+    ) -> Callable[[int], tuple[ZoneVersion, ...]]:
+        """``i -> the zones of fix i that keep accepts``; ``key`` names the rule (detectors
+        sharing a rule share the work). The geofence shares one tuple per zone combination,
+        so each combination is filtered once per batch, not once per fix."""
+        found = self._filtered.get(key)
+        if found is not None:
+            return found
+        zones = self.zones
+        memo: dict[int, tuple[ZoneVersion, ...]] = {}
+
+        def of(i: int) -> tuple[ZoneVersion, ...]:
+            combo = zones[i]
+            if not combo:
+                return ()
+            held = memo.get(id(combo))  # the tuples live as long as the batch
+            if held is None:
+                held = memo[id(combo)] = tuple(z for z in combo if keep(z))
+            return held
+
+        self._filtered[key] = of
+        return of
 
 
 class _NoGeofence:

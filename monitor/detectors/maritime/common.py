@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from monitor.detectors.maritime.geo import distance_m, speed_kt
 from monitor.domain import (
@@ -21,6 +21,9 @@ from monitor.domain import (
 from monitor.feeds.mid import MID_TABLE, mid_of
 from monitor.tracks import Fix
 from monitor.units import KT_PER_MPS
+
+if TYPE_CHECKING:
+    from monitor.detectors.base import DetectionBatch
 
 VESSEL = SubjectKind.VESSEL.value
 
@@ -58,6 +61,13 @@ def is_vessel(obs: Observation) -> bool:
 def watched(zone: ZoneVersion, kinds: frozenset[ZoneKind]) -> bool:
     """A zone in force, of a watched kind, that applies to vessels."""
     return zone.kind in kinds and zone.restricts and zone.applies_to.covers(VESSEL)
+
+
+def watched_zones(
+    batch: DetectionBatch, kinds: frozenset[ZoneKind]
+) -> Callable[[int], tuple[ZoneVersion, ...]]:
+    """``i -> the watched zones (see :func:`watched`) containing fix i`` of ``batch``."""
+    return batch.zones_where(("maritime-watched", kinds), lambda z: watched(z, kinds))
 
 
 def most_severe(zones: Sequence[ZoneVersion]) -> ZoneVersion | None:

@@ -32,7 +32,7 @@ from monitor.detectors.maritime.common import (
     most_severe,
     vessel_details,
     vessel_label,
-    watched,
+    watched_zones,
     zone_kinds,
 )
 from monitor.detectors.maritime.geo import distance_m, speed_kt
@@ -121,6 +121,7 @@ class FastCraftDetector(Detector):
         changes: list[IncidentChange] = []
         observations = batch.observations
         zones_of = batch.zones
+        watched_of = watched_zones(batch, self._kinds)
         crafts = self._crafts
         for i in batch.vessel_index:
             obs = observations[i]
@@ -137,7 +138,7 @@ class FastCraftDetector(Detector):
                     continue
                 prev = c.last
                 c.last = obs
-            zones = [z for z in in_zones if watched(z, self._kinds)] if in_zones else []
+            zones = watched_of(i)
             speed = self._speed(obs, prev) if zones else None
             fast = (
                 speed is not None

@@ -51,6 +51,7 @@ from monitor.detectors.maritime.common import (
     vessel_details,
     vessel_label,
     watched,
+    watched_zones,
     zone_kinds,
 )
 from monitor.detectors.maritime.geo import CoverageMap, deg_box, distance_m, nm_to_m, speed_kt
@@ -139,9 +140,6 @@ class GoingDarkDetector(Detector):
         #: silent vessels whose silence could not be confirmed yet
         self._retry: set[str] = set()
         self._forgot_at: datetime | None = None
-        #: id(zones tuple) -> (that tuple, its watched zones); the tuple is kept so its id
-        #: cannot be reused while cached
-        self._watched_of: dict[int, tuple[tuple[ZoneVersion, ...], tuple[ZoneVersion, ...]]] = {}
 
     # --- the detector -----------------------------------------------------------------------
 
@@ -154,14 +152,12 @@ class GoingDarkDetector(Detector):
         gap_s = self.config.gap_s
         observations = batch.observations
         t_list = batch.t_s
-        zones_of = batch.zones
         vessels = self._vessels
         get = vessels.get
         waiting = self._waiting
         pop_waiting = waiting.pop
         retry = self._retry
-        kinds = self._kinds
-        watched_of = self._watched_of
+        watched_of = watched_zones(batch, self._kinds)
         remembered: list[int] = []
         for i in batch.vessel_index:
             obs = observations[i]
@@ -192,17 +188,7 @@ class GoingDarkDetector(Detector):
                 v.open_key = None
                 v.open_details = None
             v.sources[obs.source] = t_s
-            zones = zones_of[i]
-            if zones:
-                # the geofence shares one tuple per zone combination: filter each once
-                held = watched_of.get(id(zones))
-                if held is None or held[0] is not zones:
-                    if len(watched_of) > 1024:
-                        watched_of.clear()
-                    held = watched_of[id(zones)] = (zones, tuple(z for z in zones if watched(z, kinds)))
-                v.zones = held[1]
-            else:
-                v.zones = ()
+            v.zones = watched_of(i)
             # kept in order of last fix, so the sweep only looks at the silent end
             pop_waiting(mmsi, None)
             waiting[mmsi] = t_s

@@ -36,7 +36,7 @@ from monitor.detectors.maritime.common import (
     most_severe,
     vessel_details,
     vessel_label,
-    watched,
+    watched_zones,
     zone_kinds,
 )
 from monitor.detectors.maritime.geo import distance_m, nm_to_m, speed_kt
@@ -192,7 +192,7 @@ class LoiteringDetector(Detector):
         changes: list[IncidentChange] = []
         observations = batch.observations
         t_list = batch.t_s
-        zones_of = batch.zones
+        watched_of = watched_zones(batch, self._kinds)
         tracks = self._tracks
         sample_every_s = cfg.sample_every_s
         # the fixes that make a sample: one per ``sample_every_s`` per vessel
@@ -216,8 +216,7 @@ class LoiteringDetector(Detector):
             if last is not None and t_s - last.t_s < sample_every_s:
                 continue  # a second fix of the batch within the sampling interval
             tr.last_obs = obs
-            zones = zones_of[i]
-            tr.zones = tuple(z for z in zones if watched(z, self._kinds)) if zones else ()
+            tr.zones = watched_of(i)
             offshore = shore.offshore(obs.lon, obs.lat, min_shore_m)
             if last is not None and t_s - last.t_s > cfg.max_sample_gap_s:
                 changes.extend(self._end(tr, obs, state, "reception gap"))

@@ -34,7 +34,7 @@ from monitor.detectors.maritime.common import (
     speed_between,
     vessel_label,
     vessel_speed_kt,
-    watched,
+    watched_zones,
     zone_kinds,
 )
 from monitor.detectors.maritime.geo import PointGrid
@@ -123,7 +123,7 @@ class RendezvousDetector(Detector):
         cfg = self.config
         changes: list[IncidentChange] = []
         observations = batch.observations
-        zones_of = batch.zones
+        watched_of = watched_zones(batch, self._kinds)
         vessels = self._vessels
         excused = cfg.excused_nav_statuses
         max_speed_kt = cfg.max_speed_kt
@@ -147,9 +147,7 @@ class RendezvousDetector(Detector):
                 continue
             else:
                 speed = vessel_speed_kt(obs, prev.last)
-            zones = zones_of[i]
-            zones = tuple(z for z in zones if watched(z, self._kinds)) if zones else ()
-            vessels[mmsi] = _Vessel(obs, speed, zones)
+            vessels[mmsi] = _Vessel(obs, speed, watched_of(i))
             if not self._slow(obs, speed):
                 self._grid.remove(mmsi)
                 continue
