@@ -277,15 +277,24 @@ def _incident_columns(dialect: str) -> str:
     return f"{plain}, {times}, lat, lon, summary, {tail}"
 
 
+#: an incident's active time range, the expression of migration 0003's PostGIS GiST index
+PG_ACTIVE_RANGE = "tstzrange(started_at, greatest(started_at, last_seen_at), '[]')"
+
+
+def rtree_day_window(since: datetime | None, until: datetime | None) -> tuple[float, float]:
+    """The window to ask ``incident_active_rtree`` for (epoch days, widened by its rounding)."""
+    t0 = (since.timestamp() - _RTREE_SLACK_S) / _S_PER_DAY if since is not None else -1e9
+    t1 = (until.timestamp() + _RTREE_SLACK_S) / _S_PER_DAY if until is not None else 1e9
+    return t0, t1
+
+
 def _rtree_window(q: IncidentQuery) -> tuple[float, float]:
     """The time window the R*Tree is asked (epoch days, widened), cursor included."""
-    t0 = (q.since.timestamp() - _RTREE_SLACK_S) / _S_PER_DAY if q.since is not None else -1e9
     upper = q.until
     if q.cursor:
         c_started, _ = decode_cursor(q.cursor)
         upper = c_started if upper is None else min(upper, c_started)
-    t1 = (upper.timestamp() + _RTREE_SLACK_S) / _S_PER_DAY if upper is not None else 1e9
-    return t0, t1
+    return rtree_day_window(q.since, upper)
 
 
 def _sqlite_candidates(conn: Connection, q: IncidentQuery) -> list[int] | None:
@@ -366,7 +375,7 @@ def list_incidents(engine: Engine, q: IncidentQuery) -> tuple[list[IncidentListI
             if q.since is not None or q.until is not None:
                 # the same expression as the GiST index of migration 0003
                 conds.append(
-                    "tstzrange(started_at, greatest(started_at, last_seen_at), '[]') && "
+                    f"{PG_ACTIVE_RANGE} && "
                     f"tstzrange({sql.bind(q.since)}::timestamptz, "
                     f"{sql.bind(q.until)}::timestamptz, '[]')"
                 )

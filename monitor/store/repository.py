@@ -51,7 +51,13 @@ from monitor.store.models import (
     VesselInfoRow,
     ZoneVersionRow,
 )
-from monitor.store.queries import IncidentQuery, decode_cursor, encode_cursor
+from monitor.store.queries import (
+    PG_ACTIVE_RANGE,
+    IncidentQuery,
+    decode_cursor,
+    encode_cursor,
+    rtree_day_window,
+)
 from monitor.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -618,17 +624,14 @@ class Store:
             return and_(
                 area,
                 text(
-                    "tstzrange(incident.started_at, greatest(incident.started_at, "
-                    "incident.last_seen_at), '[]') && "
+                    f"{PG_ACTIVE_RANGE} && "
                     "tstzrange(CAST(:ts0 AS timestamptz), CAST(:ts1 AS timestamptz), '[]')"
                 ).bindparams(ts0=since, ts1=until),
             )
         if self.dialect == "sqlite":
             # the R*Tree of migration 0003 holds space and the active interval in days; the
-            # exact time conditions still apply to its candidates (its floats are rounded
-            # outwards, about 3 minutes apart at today's dates: the window is widened)
-            t0 = (since.timestamp() - 600.0) / 86400.0 if since is not None else -1e9
-            t1 = (until.timestamp() + 600.0) / 86400.0 if until is not None else 1e9
+            # exact time conditions still apply to its candidates
+            t0, t1 = rtree_day_window(since, until)
             return INC.c.id.in_(
                 text(
                     "SELECT id FROM incident_active_rtree WHERE max_lon >= :bx0 "
