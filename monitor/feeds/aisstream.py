@@ -60,7 +60,7 @@ import orjson
 from monitor.capture import CaptureRecord
 from monitor.domain import Observation, ParseResult, SubjectKind, VesselInfo
 from monitor.errors import ParseError
-from monitor.feeds.aisstream_fast import parse_fast
+from monitor.feeds.aisstream_fast import motion, parse_fast, position_problem
 from monitor.feeds.base import MAX_FUTURE_S, Emit, HealthSink, ParseFn, StreamingAdapter
 from monitor.feeds.streams import Backoff, StreamState, sleep_or_stop
 from monitor.timeutil import utcnow
@@ -242,26 +242,13 @@ class AisstreamParser:
         if lat is None or lon is None:
             result.reject("bad_shape", f"MMSI {mmsi_s} without Latitude/Longitude")
             return
-        if lat == 91.0 or lon == 181.0 or (lat == 0.0 and lon == 0.0):
-            result.reject("no_position", f"MMSI {mmsi_s} lat {lat} lon {lon}")
+        problem = position_problem(lat, lon)
+        if problem is not None:
+            result.reject(problem, f"MMSI {mmsi_s} lat {lat} lon {lon}")
             return
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-            result.reject("bad_position", f"MMSI {mmsi_s} lat {lat} lon {lon}")
-            return
-        sog = _num(m.get("Sog"))
-        cog = _num(m.get("Cog"))
-        heading = _num(m.get("TrueHeading"))
-        if pos_type == 27:
-            if sog is not None and sog >= 63:
-                sog = None
-        elif sog is not None and sog >= 102.25:
-            sog = None
-        if sog is not None and sog < 0:
-            sog = None
-        if cog is not None and not 0.0 <= cog < 360.0:
-            cog = None
-        if heading is not None and not 0.0 <= heading < 360.0:
-            heading = None
+        sog, cog, heading = motion(
+            pos_type, _num(m.get("Sog")), _num(m.get("Cog")), _num(m.get("TrueHeading"))
+        )
         status = m.get("NavigationalStatus")
         vtype = m.get("Type") if pos_type == 19 else None
         name = _text(meta.get("ShipName")) or (_text(m.get("Name")) if pos_type == 19 else None)

@@ -73,6 +73,31 @@ class _Frame(msgspec.Struct, gc=False):
     MetaData: _Meta | None = None  # noqa: N815
 
 
+def position_problem(lat: float, lon: float) -> str | None:
+    """Why an AIS position is not one: ``no_position`` (lat 91 / lon 181, the "not
+    available" values, or 0,0) or ``bad_position`` (out of range); ``None`` when usable.
+    The rule of both the general and the fast path."""
+    if lat == 91.0 or lon == 181.0 or (lat == 0.0 and lon == 0.0):
+        return "no_position"
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return "bad_position"
+    return None
+
+
+def motion(
+    pos_type: int, sog: float | None, cog: float | None, heading: float | None
+) -> tuple[float | None, float | None, float | None]:
+    """SOG, COG and true heading with the "not available" and out-of-range values as
+    ``None`` (SOG 102.3, or 63 for type 27; COG 360; heading 511)."""
+    if sog is not None and (sog >= (63 if pos_type == 27 else 102.25) or sog < 0):
+        sog = None
+    if cog is not None and not 0.0 <= cog < 360.0:
+        cog = None
+    if heading is not None and not 0.0 <= heading < 360.0:
+        heading = None
+    return sog, cog, heading
+
+
 _split_list = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _decode_frame = msgspec.json.Decoder(_Frame).decode
 _decode_batch = msgspec.json.Decoder(list[_Frame]).decode
@@ -245,21 +270,11 @@ def _frames(  # noqa: C901 - one flat hot loop, kept inline for speed
         mmsi_s = f"{m.user_id:09d}"
         lat = m.latitude
         lon = m.longitude
-        if lat == 91.0 or lon == 181.0 or (lat == 0.0 and lon == 0.0):
-            reject("no_position", f"MMSI {mmsi_s} lat {lat} lon {lon}")
+        problem = position_problem(lat, lon)
+        if problem is not None:
+            reject(problem, f"MMSI {mmsi_s} lat {lat} lon {lon}")
             continue
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-            reject("bad_position", f"MMSI {mmsi_s} lat {lat} lon {lon}")
-            continue
-        sog = m.sog
-        if sog is not None and (sog >= (63 if pos_type == 27 else 102.25) or sog < 0):
-            sog = None
-        cog = m.cog
-        if cog is not None and not 0.0 <= cog < 360.0:
-            cog = None
-        heading = m.true_heading
-        if heading is not None and not 0.0 <= heading < 360.0:
-            heading = None
+        sog, cog, heading = motion(pos_type, m.sog, m.cog, m.true_heading)
         name = meta.ShipName if meta is not None else None
         if name is not None:
             name = name.strip().rstrip("@").strip() or None
