@@ -42,6 +42,7 @@ from monitor.errors import CaptureError
 from monitor.feeds.registry import RAW_BODY_KINDS
 from monitor.pipeline import Pipeline, PipelineStats
 from monitor.store import AppliedChange, StoreBatch
+from monitor.store.repository import applied_action
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +108,12 @@ class _DryStore:
     def apply(self, batch: StoreBatch, outbox: object = None) -> list[AppliedChange]:
         applied: list[AppliedChange] = []
         for ch in batch.changes:
-            is_open = self.status.get(ch.dedupe_key)
-            if is_open is None:
-                if ch.action is ChangeAction.CLOSE:
-                    continue
-                self.status[ch.dedupe_key] = True
-                applied.append(AppliedChange(replace(ch, action=ChangeAction.OPEN), 0, 0, 1, True))
+            action = applied_action(self.status.get(ch.dedupe_key), ch.action)
+            if action is None:
                 continue
-            if not is_open and ch.action is not ChangeAction.OPEN:
-                continue
-            action = ChangeAction.UPDATE if ch.action is ChangeAction.OPEN else ch.action
             self.status[ch.dedupe_key] = action is not ChangeAction.CLOSE
-            applied.append(AppliedChange(replace(ch, action=action), 0, 0, 0, False))
+            created = action is ChangeAction.OPEN
+            applied.append(AppliedChange(replace(ch, action=action), 0, 0, int(created), created))
         return applied
 
     def add_versions(self, versions: Sequence[Any], *, origin: str) -> None:

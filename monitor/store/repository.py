@@ -143,6 +143,18 @@ class Outage:
     reason: str
 
 
+def applied_action(is_open: bool | None, action: ChangeAction) -> ChangeAction | None:
+    """What the store does with a change of ``action`` to an incident that is open
+    (``True``), closed (``False``) or unknown (``None``): a close of an unknown incident
+    and any change but a re-open of a closed one are ignored (``None``); an unknown one is
+    opened; an open of a known one is an update."""
+    if is_open is None:
+        return None if action is ChangeAction.CLOSE else ChangeAction.OPEN
+    if not is_open and action is not ChangeAction.OPEN:
+        return None
+    return ChangeAction.UPDATE if action is ChangeAction.OPEN else action
+
+
 @dataclass
 class StoreBatch:
     changes: list[IncidentChange] = field(default_factory=list)
@@ -246,10 +258,14 @@ class Store:
     ) -> AppliedChange | None:
         existing = known.get(ch.dedupe_key)
         now = utcnow()
+        decided = applied_action(
+            None if existing is None else existing[2] != IncidentStatus.CLOSED.value, ch.action
+        )
+        if decided is None:
+            log.debug("%s of %s incident %s ignored", ch.action.value,
+                      "unknown" if existing is None else "closed", ch.dedupe_key)
+            return None
         if existing is None:
-            if ch.action is ChangeAction.CLOSE:
-                log.debug("close of unknown incident %s ignored", ch.dedupe_key)
-                return None
             geom = _track_geometry(None, ch)
             bounds = geom.bounds if geom is not None else (None, None, None, None)
             values = {
@@ -292,10 +308,8 @@ class Store:
             known[ch.dedupe_key] = (incident_id, seq, IncidentStatus.OPEN.value, geom)
         else:
             incident_id, prev_seq, status, old_geom = existing
-            if status == IncidentStatus.CLOSED.value and ch.action is not ChangeAction.OPEN:
-                return None
             seq = prev_seq + 1
-            action = ChangeAction.UPDATE if ch.action is ChangeAction.OPEN else ch.action
+            action = decided
             created = False
             geom = _track_geometry(old_geom, ch)
             values = {
