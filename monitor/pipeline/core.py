@@ -241,7 +241,7 @@ class Pipeline:
         geo = self.geofence.evaluate(accepted, t_s)
         changes = self._detect(DetectionBatch(accepted, geo, t_s=t_s), now)
         self._commit(changes, accepted, vessel_info, stats, checkpoint)
-        self.live.publish(self.tracks, now, accepted)
+        self.live.publish(now, accepted, t_s)
         stats.seconds = time.perf_counter() - started
         self.totals.add(stats)
         return stats
