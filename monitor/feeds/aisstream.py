@@ -267,7 +267,7 @@ class AisstreamParser:
                 heading_deg=heading,
                 position_source="ais",
                 vessel_type=vtype if type(vtype) is int and vtype > 0 else None,
-                nav_status=status if type(status) is int else None,
+                nav_status=status if type(status) is int and 0 <= status <= 15 else None,
                 record_ref=ref,
             )
         )

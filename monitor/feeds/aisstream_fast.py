@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import orjson
@@ -50,7 +50,8 @@ class _Report(msgspec.Struct, gc=False, rename="pascal"):
     sog: float | None = None
     cog: float | None = None
     true_heading: float | None = None
-    navigational_status: int | None = None
+    #: AIS navigational status 0..15; anything else goes to the general path (which drops it)
+    navigational_status: Annotated[int, msgspec.Meta(ge=0, le=15)] | None = None
 
 
 class _Message(msgspec.Struct, gc=False, rename="pascal"):

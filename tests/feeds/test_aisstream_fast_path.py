@@ -162,3 +162,14 @@ def test_the_fast_path_knows_every_type_the_general_path_reads() -> None:
     read_there = set(aisstream._POSITION) | {"ShipStaticData", "StaticDataReport"}
     assert set(aisstream_fast.FAST_TYPES) | aisstream_fast.GENERAL_TYPES == read_there
     assert all(aisstream._POSITION[k] == v for k, v in aisstream_fast.FAST_TYPES.items())
+
+
+@pytest.mark.parametrize("status", [0, 15, 16, -1, 10**20, True, 3.0])
+def test_navigational_status_outside_0_to_15_is_unknown_on_both_paths(status: Any) -> None:
+    frame = copy.deepcopy(next(f for f in FRAMES if f.get("MessageType") == "PositionReport"))
+    frame["Message"]["PositionReport"]["NavigationalStatus"] = status
+    raw = json.dumps([frame]).encode()
+    got = _outcome(raw)
+    assert got == _general(raw)
+    expected = status if type(status) is int and 0 <= status <= 15 else None
+    assert [o.nav_status for o in got[1]] == [expected]
