@@ -45,6 +45,7 @@ from monitor.feeds.registry import make_parser
 from monitor.pipeline.health import FeedHealthBook
 from monitor.pipeline.live import LiveView
 from monitor.store import AppliedChange, OutboxEntry, Store, StoreBatch
+from monitor.store.writer import PendingWrite
 from monitor.tracks import TrackStore
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,10 @@ class Pipeline:
         self._parsers: dict[tuple[str, str], ParseFn] = {}
         self._last_stored: dict[tuple[str, str], datetime] = {}
         self._series_stored: dict[tuple[datetime, str], int] = {}
-        self._unsaved: list[StoreBatch] = []
+        #: batches computed but not stored yet (the database refused), oldest first
+        self._unsaved: list[_Unsaved] = []
+        #: the batch the store is committing while the next one is computed
+        self._inflight: tuple[PendingWrite, _Unsaved] | None = None
         self._zone_origin_for = zone_origin_for or (lambda feed: feed)
         self.now: datetime | None = None
         self.state = MonitorState(
@@ -220,7 +224,12 @@ class Pipeline:
     ) -> PipelineStats:
         started = time.perf_counter()
         stats = PipelineStats()
-        self.flush(stats)  # raises while the database is away: nothing new is computed
+        # a backlog left while the database was away is stored first (raises while it is
+        # still away: nothing new is computed, the caller keeps its records). The commit
+        # in flight is settled once this batch is computed and kept (``_commit``), so a
+        # failure found then loses neither.
+        if self._unsaved:
+            self.flush(stats)
         observations, vessel_info, zones = self.parse(records, stats)
         if zones:
             self._add_zones(zones, records)
@@ -317,44 +326,90 @@ class Pipeline:
             checkpoint=checkpoint,
         )
         if batch:
-            self._unsaved.append(batch)
-        self.flush(stats)
+            self._unsaved.append(_Unsaved(batch))
+        self._store_backlog(stats, wait=False)
 
     @property
     def unsaved(self) -> int:
-        """Batches computed but not yet stored (the database refused or was away)."""
-        return len(self._unsaved)
+        """Batches computed but not yet stored (the database refused or was away, or the
+        store is committing one)."""
+        return len(self._unsaved) + (self._inflight is not None)
 
     def flush(self, stats: PipelineStats | None = None) -> None:
-        """Store the batches the database could not take yet, oldest first.
+        """Store every batch computed so far and wait for the commits.
 
         A batch is computed once; when its transaction fails it is kept, whole, and retried
         here (``process`` and ``tick`` retry first and compute nothing new until the backlog
         is stored), so a database that goes away and comes back loses no incident and
-        records none twice.
+        records none twice. Call it at the end of a run: ``process`` leaves the last batch
+        committing on the store's writer thread.
 
         Raises
         ------
         monitor.errors.StoreError
             While the database still refuses; nothing is lost, call again later.
         """
-        stats = stats if stats is not None else PipelineStats()
+        self._store_backlog(stats if stats is not None else PipelineStats(), wait=True)
+
+    def _store_backlog(self, stats: PipelineStats, *, wait: bool) -> None:
+        """Hand the kept batches to the store in order. Each batch's incident changes are
+        taken into the in-memory state as soon as its transaction has decided them; the
+        last batch's commit is left running unless ``wait``."""
+        self._settle(stats)
         while self._unsaved:
             assert self.store is not None
+            entry = self._unsaved[0]
             try:
-                applied = self.store.apply(self._unsaved[0], self.outbox)
+                submit = getattr(self.store, "submit", None)
+                if submit is not None:
+                    pending = submit(entry.batch, self.outbox)
+                else:  # a store without a writer thread
+                    pending = PendingWrite.finished(
+                        entry.batch, self.store.apply(entry.batch, self.outbox)
+                    )
+                applied = pending.applied()
             except Exception as exc:
                 raise StoreError(
                     f"database unavailable, {len(self._unsaved)} batch(es) kept for retry: {exc}"
                 ) from exc
             self._unsaved.pop(0)
-            self._after_commit(applied, stats)
+            if not entry.taken:
+                self._take(applied, stats)
+                entry.taken = True
+            self._inflight = (pending, entry)
+            if wait or self._unsaved:
+                self._settle(stats)
+
+    def _settle(self, stats: PipelineStats) -> None:
+        """Wait for the commit in flight; on success tell the listeners, on failure put the
+        batch back at the head of the backlog (its changes are already taken in memory, so
+        its retry only stores them) and raise."""
+        if self._inflight is None:
+            return
+        pending, entry = self._inflight
+        self._inflight = None
+        try:
+            applied = pending.wait()
+        except Exception as exc:
+            self._unsaved.insert(0, entry)
+            raise StoreError(
+                f"database unavailable, {len(self._unsaved)} batch(es) kept for retry: {exc}"
+            ) from exc
+        self._notify(applied)
 
     def _after_commit(self, applied: Sequence[AppliedChange], stats: PipelineStats) -> None:
+        self._take(applied, stats)
+        self._notify(applied)
+
+    def _take(self, applied: Sequence[AppliedChange], stats: PipelineStats) -> None:
+        """Incident changes as the store decided them: into the open incidents and counts."""
         self._update_open(applied)
         stats.changes += len(applied)
         stats.opened += sum(1 for a in applied if a.created)
         stats.closed += sum(1 for a in applied if a.change.action is ChangeAction.CLOSE)
+
+    def _notify(self, applied: Sequence[AppliedChange]) -> None:
+        """Committed incident changes to the listeners (console alerts, live pushes)."""
         if applied:
             for listener in self.listeners:
                 try:
@@ -419,6 +474,15 @@ class Pipeline:
         while t < now:
             t = min(now, t + timedelta(seconds=step_s))
             self.tick(t)
+
+
+@dataclass(slots=True)
+class _Unsaved:
+    """A batch computed and not stored yet; ``taken`` once its incident changes are in the
+    in-memory state (a commit failed after its transaction had decided them)."""
+
+    batch: StoreBatch
+    taken: bool = False
 
 
 def _with_flag(info: VesselInfo) -> VesselInfo:

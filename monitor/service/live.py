@@ -302,6 +302,11 @@ class LiveService:
                     await a.aclose()
             self._producers_done.set()
             await tasks[0]
+            try:  # the last batch's commit, still running on the store's writer thread
+                await asyncio.to_thread(self.pipeline.flush)
+            except StoreError as exc:
+                log.error("%s", exc)
+                await self._flush_until_stored()
             for t in extras:
                 t.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -163,6 +163,7 @@ def _rebuild_state(
         for batch in batches(iter(done), batch_records=batch_records, batch_span_s=batch_span_s):
             pipeline.process(batch)
             n += len(batch)
+        pipeline.flush()  # settled with the stand-in, before the listeners come back
     finally:
         pipeline.store = store
         pipeline.listeners = listeners
@@ -271,6 +272,7 @@ def replay(
         from datetime import timedelta
 
         pipeline.run_until(pipeline.now + timedelta(seconds=finish_s))
+    pipeline.flush()  # the last batch's commit, still running on the store's writer thread
     report.wall_s = time.perf_counter() - started
     if reader is not None:
         report.lines = reader.lines_read

@@ -16,6 +16,7 @@ from monitor.config import Settings
 from monitor.detectors.base import Detector, transitions_reader
 from monitor.detectors.registry import build_detectors
 from monitor.domain import ZoneVersion
+from monitor.errors import StoreError
 from monitor.pipeline import FeedHealthBook, Pipeline, PipelineConfig
 from monitor.store import Store
 
@@ -84,6 +85,10 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
+        try:
+            self.pipeline.flush()  # the batch still committing, and any kept backlog
+        except StoreError as exc:
+            log.error("closing with batches not stored: %s", exc)
         self.store.close()
 
 

@@ -28,10 +28,17 @@ class FlakyStore:
         self.refused = 0
 
     def apply(self, batch, outbox=None):  # type: ignore[no-untyped-def]
+        self._refuse_while_down()
+        return self._store.apply(batch, outbox)
+
+    def submit(self, batch, outbox=None):  # type: ignore[no-untyped-def]
+        self._refuse_while_down()
+        return self._store.submit(batch, outbox)
+
+    def _refuse_while_down(self) -> None:
         if self.down:
             self.refused += 1
             raise OperationalError("INSERT", {}, Exception("database is locked"))
-        return self._store.apply(batch, outbox)
 
     def __getattr__(self, name):  # type: ignore[no-untyped-def]
         return getattr(self._store, name)
@@ -133,5 +140,85 @@ def test_postgres_connections_killed_mid_run_are_reopened(database_url):
         for rec in records[6:]:
             pipeline.process([rec])
         assert [(r[0], r[2]) for r in _incidents(store)] == [("incursion", "closed")]
+    finally:
+        store.close()
+
+
+def test_a_commit_failing_after_its_changes_were_decided_is_retried_whole(tmp_path, database_url):
+    """The store's writer decides a batch's incident changes, then its commit fails (the
+    positions insert here): the batch is kept and stored once, the in-memory open incidents
+    are not counted twice, and listeners hear of each change once, after it is stored."""
+    records = flight_records()
+    reference = Store.open(f"sqlite:///{tmp_path / 'ref.sqlite'}")
+    store = Store.open(database_url)
+    try:
+        ref_pipeline = make_pipeline(reference)
+        for rec in records:
+            ref_pipeline.process([rec])
+        ref_pipeline.flush()
+        expected = _incidents(reference)
+
+        real_rest = store._apply_rest
+        fail_on = {4}
+        calls = {"n": 0}
+
+        def flaky_rest(conn, batch):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] in fail_on:
+                raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+            return real_rest(conn, batch)
+
+        store._apply_rest = flaky_rest  # type: ignore[method-assign]
+        pipeline = make_pipeline(store)
+        heard: list[tuple[str, str]] = []
+        pipeline.listeners.append(lambda applied: heard.extend(
+            (a.change.dedupe_key, a.change.action.value) for a in applied))
+        failures = 0
+        for rec in records:
+            try:
+                pipeline.process([rec])
+            except StoreError as exc:
+                failures += 1
+                assert "kept for retry" in str(exc)
+                assert pipeline.unsaved == 2  # the failed batch and this one, both computed
+                pipeline.flush()
+        pipeline.flush()
+        assert failures == 1
+        assert pipeline.unsaved == 0
+        assert _incidents(store) == expected
+        assert pipeline.open.by_key.keys() == ref_pipeline.open.by_key.keys()
+        opened = [a for _, a in heard if a == "open"]
+        closed = [a for _, a in heard if a == "close"]
+        assert (len(opened), len(closed)) == (1, 1)
+    finally:
+        reference.close()
+        store.close()
+
+
+def test_the_commit_runs_while_the_next_batch_is_computed(tmp_path):
+    """``process`` returns once the store has decided the batch's incident changes; the
+    positions and the commit go on on the writer thread, and a read waits for them."""
+    import threading
+
+    store = Store.open(f"sqlite:///{tmp_path / 'overlap.sqlite'}")
+    try:
+        release = threading.Event()
+        real_rest = store._apply_rest
+
+        def held_rest(conn, batch):  # type: ignore[no-untyped-def]
+            # the writer waits here until the test, back from ``process``, lets it go
+            assert release.wait(10), "process() did not return before the commit"
+            return real_rest(conn, batch)
+
+        store._apply_rest = held_rest  # type: ignore[method-assign]
+        pipeline = make_pipeline(store)
+        records = flight_records()
+        pipeline.process([records[0]])
+        assert pipeline.unsaved == 1  # committing
+        release.set()
+        # the read waits for the commit in flight: a process reads its own writes
+        assert len(store.observations_for("0d0abc")) == 1
+        pipeline.flush()
+        assert pipeline.unsaved == 0
     finally:
         store.close()

@@ -30,12 +30,12 @@ _CREATE = [
     "id, min_lon, max_lon, min_lat, max_lat, t0, t1)",
     f"""CREATE TRIGGER incident_rtree_ins AFTER INSERT ON incident WHEN NEW.min_lon IS NOT NULL
        BEGIN INSERT INTO incident_rtree VALUES
-       (NEW.id, NEW.min_lon, NEW.max_lon, NEW.min_lat, NEW.max_lat, {_T0}, {_T1}); END""",
+       (NEW.id, NEW.min_lon, NEW.max_lon, NEW.min_lat, NEW.max_lat, {_T0}, {_T1}); END""",  # noqa: S608 - fixed SQL
     f"""CREATE TRIGGER incident_rtree_upd AFTER UPDATE OF
        min_lon, max_lon, min_lat, max_lat, started_at, last_seen_at ON incident
        WHEN NEW.min_lon IS NOT NULL
        BEGIN INSERT OR REPLACE INTO incident_rtree VALUES
-       (NEW.id, NEW.min_lon, NEW.max_lon, NEW.min_lat, NEW.max_lat, {_T0}, {_T1}); END""",
+       (NEW.id, NEW.min_lon, NEW.max_lon, NEW.min_lat, NEW.max_lat, {_T0}, {_T1}); END""",  # noqa: S608 - fixed SQL
     """CREATE TRIGGER incident_rtree_del AFTER DELETE ON incident
        BEGIN DELETE FROM incident_rtree WHERE id = OLD.id; END""",
     "INSERT INTO incident_rtree SELECT id, min_lon, max_lon, min_lat, max_lat, "
