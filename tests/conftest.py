@@ -84,7 +84,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator["Store"]:  # noqa: F821
+def store(database_url: str) -> Iterator[Store]:  # noqa: F821
     from monitor.store import Store
 
     s = Store.open(database_url)

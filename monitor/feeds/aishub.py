@@ -32,9 +32,8 @@ HEADING 511, LAT 91, LON 181) become ``None`` / no observation.
 
 from __future__ import annotations
 
-import math
-
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable

@@ -64,7 +64,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 
 from monitor.capture import CaptureRecord
 from monitor.domain import (

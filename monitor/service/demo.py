@@ -15,9 +15,8 @@ import logging
 from pathlib import Path
 
 import httpx
-from rich.console import Console
-
 import yaml
+from rich.console import Console
 
 from monitor.config import REPO_ROOT, Settings, WebConfig
 from monitor.errors import MonitorError

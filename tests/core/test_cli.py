@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
 
 from monitor.capture import CaptureWriter
 from monitor.cli.app import app
-from tests.pipeline.fixtures import v2_aircraft, v2_record
 from tests.builders import at
+from tests.pipeline.fixtures import v2_aircraft, v2_record
 
 
 @pytest.fixture(scope="module")
