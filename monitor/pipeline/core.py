@@ -248,9 +248,10 @@ class Pipeline:
         accepted, t_s = self.tracks.ingest_timed(observations)
         stats.accepted = len(accepted)
         geo = self.geofence.evaluate(accepted, t_s)
-        changes = self._detect(DetectionBatch(accepted, geo, t_s=t_s), now)
+        batch = DetectionBatch(accepted, geo, t_s=t_s)
+        changes = self._detect(batch, now)
         self._commit(changes, accepted, vessel_info, stats, checkpoint)
-        self.live.publish(now, accepted, t_s)
+        self.live.publish(now, batch)
         stats.seconds = time.perf_counter() - started
         self.totals.add(stats)
         return stats

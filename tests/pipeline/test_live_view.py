@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from monitor.detectors.base import DetectionBatch, _NoGeofence
 from monitor.domain import Observation, SubjectKind
 from monitor.pipeline.live import LiveView
 
@@ -23,7 +24,7 @@ def fix(kind: SubjectKind, sid: str, minute: float, lon: float = -66.0) -> Obser
 
 
 def publish(view: LiveView, now_min: float, fixes: list[Observation]) -> None:
-    view.publish(T0 + timedelta(minutes=now_min), fixes, [o.t_s for o in fixes])
+    view.publish(T0 + timedelta(minutes=now_min), DetectionBatch(fixes, _NoGeofence()))
 
 
 def test_latest_fix_per_subject_by_kind_and_versions_count_up() -> None:
@@ -42,7 +43,7 @@ def test_latest_fix_per_subject_by_kind_and_versions_count_up() -> None:
 
 
 def test_subjects_unheard_for_the_age_limit_leave_the_snapshot() -> None:
-    view = LiveView(max_age_s=600.0)
+    view = LiveView(max_age_s=600.0, sweep_every_s=0.0)
     publish(view, 0, [fix(SubjectKind.VESSEL, "1", 0), fix(SubjectKind.VESSEL, "2", 0)])
     publish(view, 8, [fix(SubjectKind.VESSEL, "1", 8)])  # 2 not heard since minute 0
     assert {o.subject_id for o in view.snapshot.vessels} == {"1", "2"}
@@ -62,3 +63,14 @@ def test_snapshots_already_published_do_not_change() -> None:
     publish(view, 1, [fix(SubjectKind.AIRCRAFT, "abc123", 1, -60.0)])
     assert first.aircraft[0].lon == -66.0
     assert view.snapshot.aircraft[0].lon == -60.0
+
+
+def test_the_sweep_for_unheard_subjects_runs_once_per_interval_of_data_time() -> None:
+    view = LiveView(max_age_s=600.0, sweep_every_s=60.0)
+    publish(view, 0, [fix(SubjectKind.VESSEL, "1", 0)])
+    publish(view, 10.5, [])  # swept at minute 10.5: gone
+    assert view.snapshot.vessels == ()
+    publish(view, 11, [fix(SubjectKind.VESSEL, "2", 0.9)])  # older than the limit already
+    assert [o.subject_id for o in view.snapshot.vessels] == ["2"]  # until the next sweep
+    publish(view, 11.5, [])
+    assert view.snapshot.vessels == ()
