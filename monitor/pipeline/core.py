@@ -370,9 +370,7 @@ class Pipeline:
                     )
                 applied = pending.applied()
             except Exception as exc:
-                raise StoreError(
-                    f"database unavailable, {len(self._unsaved)} batch(es) kept for retry: {exc}"
-                ) from exc
+                raise self._kept(exc) from exc
             self._unsaved.pop(0)
             if not entry.taken:
                 self._take(applied, stats)
@@ -393,10 +391,13 @@ class Pipeline:
             applied = pending.wait()
         except Exception as exc:
             self._unsaved.insert(0, entry)
-            raise StoreError(
-                f"database unavailable, {len(self._unsaved)} batch(es) kept for retry: {exc}"
-            ) from exc
+            raise self._kept(exc) from exc
         self._notify(applied)
+
+    def _kept(self, exc: Exception) -> StoreError:
+        return StoreError(
+            f"database unavailable, {len(self._unsaved)} batch(es) kept for retry: {exc}"
+        )
 
     def _after_commit(self, applied: Sequence[AppliedChange], stats: PipelineStats) -> None:
         self._take(applied, stats)

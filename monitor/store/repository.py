@@ -222,8 +222,20 @@ class Store:
         """Apply a batch in one transaction, in this thread; returns the incident changes
         as applied (after any batch still in flight from :meth:`submit`)."""
         self._settle_inflight()
+        return self._transact(batch, outbox)
+
+    def _transact(
+        self,
+        batch: StoreBatch,
+        outbox: OutboxFn | None,
+        decided: Callable[[list[AppliedChange]], None] | None = None,
+    ) -> list[AppliedChange]:
+        """The batch's one transaction: the incident part (handed to ``decided`` before
+        the rest is written), then the rest, then the commit."""
         with self.engine.begin() as conn:
             applied = self._apply_changes(conn, batch, outbox)
+            if decided is not None:
+                decided(applied)
             self._apply_rest(conn, batch)
         return applied
 
@@ -246,9 +258,7 @@ class Store:
 
     def _run_job(self, job: PendingWrite) -> None:
         try:
-            with self.engine.begin() as conn:
-                job.deliver(self._apply_changes(conn, job.batch, job.outbox))
-                self._apply_rest(conn, job.batch)
+            self._transact(job.batch, job.outbox, job.deliver)
         except BaseException as exc:  # noqa: BLE001 - the submitter raises it
             job.fail(exc)
         else:
