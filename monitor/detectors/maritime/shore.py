@@ -10,7 +10,10 @@ STRtree), so a query costs a few tens of microseconds whatever the size of the c
 :meth:`Shoreline.offshore` memoises its answer per cell of 0.02 degrees (about 2 km) when
 the whole cell is clearly on one side of the threshold, so loitering checks over tens of
 thousands of vessels stay cheap; :meth:`Shoreline.prime` settles the cells of a whole batch in
-one vectorised pass.
+one vectorised pass. The verdicts are one byte a cell, in chunks of 64 x 64 cells made as
+vessels reach them, and only for cells within reach of the land's bounding box (every
+other cell is offshore without a look): memory is bounded by the area near land, about
+1 MB for Venezuela's coast at 20 nm, not by how many cells vessels have crossed.
 
 The land the monitor knows is what the zone set holds (``geodata/venezuela.geojson``:
 Venezuela at Natural Earth 1:50m, coastline within about 1 km). Neighbouring coasts that
@@ -38,6 +41,58 @@ from monitor.detectors.maritime.geo import (
 from monitor.domain import ZoneKind, ZoneVersion
 
 _MEMO_CELL_DEG = 0.02
+#: cells a side of a verdict chunk (a power of two: cell -> chunk is a shift)
+_CHUNK_SHIFT = 6
+_CHUNK = 1 << _CHUNK_SHIFT
+_CHUNK_MASK = _CHUNK - 1
+#: a cell's verdict: not judged yet, straddles the threshold (measure the position), near
+#: land, clear of it
+_UNKNOWN, _MIXED, _NEAR, _FAR = 0, 1, 2, 3
+_HALF_DIAG_M = 0.5 * _MEMO_CELL_DEG * M_PER_DEG * math.sqrt(2.0)
+
+
+class _Verdicts:
+    """Offshore verdicts for one threshold, one byte a memo cell.
+
+    Cells outside ``reach`` of the land's bounding box are clear of land without a look;
+    the others live in chunks of ``_CHUNK`` x ``_CHUNK`` cells, made on first use.
+    """
+
+    __slots__ = ("_chunks", "_ix0", "_ix1", "_iy0", "_iy1")
+
+    def __init__(self, bounds: tuple[float, float, float, float], reach_m: float) -> None:
+        minx, miny, maxx, maxy = bounds
+        dlat = reach_m / M_PER_DEG
+        far_lat = min(89.0, max(abs(miny), abs(maxy)) + dlat)
+        dlon = min(180.0, reach_m / (M_PER_DEG * max(0.01, math.cos(math.radians(far_lat)))))
+        # one cell of slack each side for the ellipsoid against the sphere
+        self._ix0 = math.floor((minx - dlon) / _MEMO_CELL_DEG) - 1
+        self._ix1 = math.floor((maxx + dlon) / _MEMO_CELL_DEG) + 1
+        self._iy0 = math.floor((miny - dlat) / _MEMO_CELL_DEG) - 1
+        self._iy1 = math.floor((maxy + dlat) / _MEMO_CELL_DEG) + 1
+        self._chunks: dict[tuple[int, int], bytearray] = {}
+
+    def near_land(self, ix: int, iy: int) -> bool:
+        """Whether cell (ix, iy) is within reach of the land's bounding box."""
+        return self._ix0 <= ix <= self._ix1 and self._iy0 <= iy <= self._iy1
+
+    def get(self, ix: int, iy: int) -> int:
+        chunk = self._chunks.get((ix >> _CHUNK_SHIFT, iy >> _CHUNK_SHIFT))
+        if chunk is None:
+            return _UNKNOWN
+        return chunk[((iy & _CHUNK_MASK) << _CHUNK_SHIFT) | (ix & _CHUNK_MASK)]
+
+    def set(self, ix: int, iy: int, verdict: int) -> None:
+        key = (ix >> _CHUNK_SHIFT, iy >> _CHUNK_SHIFT)
+        chunk = self._chunks.get(key)
+        if chunk is None:
+            chunk = self._chunks[key] = bytearray(_CHUNK * _CHUNK)
+        chunk[((iy & _CHUNK_MASK) << _CHUNK_SHIFT) | (ix & _CHUNK_MASK)] = verdict
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of verdicts held (the chunks made so far)."""
+        return len(self._chunks) * _CHUNK * _CHUNK
 
 
 def _polygons(geoms: Iterable[BaseGeometry]) -> list[BaseGeometry]:
@@ -80,7 +135,9 @@ class Shoreline:
         self._a = np.concatenate(starts) if starts else np.empty((0, 2))
         self._b = np.concatenate(ends) if ends else np.empty((0, 2))
         self._tree = shapely.STRtree(shapely.linestrings(np.stack([self._a, self._b], axis=1))) if len(self._a) else None
-        self._memo: dict[tuple[float, int, int], bool] = {}
+        self._bounds = shapely.total_bounds(self._parts) if self._parts else None
+        #: offshore verdicts per threshold (metres)
+        self._verdicts: dict[float, _Verdicts] = {}
 
     @property
     def empty(self) -> bool:
@@ -128,6 +185,21 @@ class Shoreline:
             return 0.0
         return min(within_m, self.coast_distance_m(lon, lat, within_m=within_m))
 
+    def _verdicts_for(self, min_distance_m: float) -> _Verdicts:
+        v = self._verdicts.get(min_distance_m)
+        if v is None:
+            assert self._bounds is not None
+            bounds = tuple(float(x) for x in self._bounds)
+            v = self._verdicts[min_distance_m] = _Verdicts(
+                bounds,  # type: ignore[arg-type]
+                min_distance_m + 2 * _HALF_DIAG_M,
+            )
+        return v
+
+    def verdict_bytes(self) -> int:
+        """Bytes held by the :meth:`offshore` memo."""
+        return sum(v.nbytes for v in self._verdicts.values())
+
     def prime(
         self, lons: Sequence[float] | np.ndarray, lats: Sequence[float] | np.ndarray, min_distance_m: float
     ) -> None:
@@ -135,6 +207,7 @@ class Shoreline:
         vectorised pass (an STRtree query with an array of boxes, numpy distances)."""
         if not self._parts or self._tree is None or len(lons) == 0:
             return
+        verdicts = self._verdicts_for(min_distance_m)
         cells = np.unique(
             np.column_stack([
                 np.floor(np.asarray(lons, float) / _MEMO_CELL_DEG),
@@ -142,13 +215,16 @@ class Shoreline:
             ]).astype(np.int64),
             axis=0,
         )
-        todo = np.array([c for c in cells if (min_distance_m, int(c[0]), int(c[1])) not in self._memo])
+        near, get = verdicts.near_land, verdicts.get
+        todo = np.array(
+            [(ix, iy) for ix, iy in cells.tolist() if near(ix, iy) and get(ix, iy) == _UNKNOWN],
+            dtype=np.int64,
+        )
         if len(todo) == 0:
             return
         clon = (todo[:, 0] + 0.5) * _MEMO_CELL_DEG
         clat = (todo[:, 1] + 0.5) * _MEMO_CELL_DEG
-        half_diag_m = 0.5 * _MEMO_CELL_DEG * M_PER_DEG * math.sqrt(2.0)
-        reach_m = min_distance_m + 2 * half_diag_m
+        reach_m = min_distance_m + 2 * _HALF_DIAG_M
         dlat = reach_m / M_PER_DEG
         dlon = reach_m / (M_PER_DEG * np.maximum(0.01, np.cos(np.radians(np.minimum(89.0, np.abs(clat) + dlat)))))
         boxes = shapely.box(clon - dlon, clat - dlat, clon + dlon, clat + dlat)
@@ -168,31 +244,38 @@ class Shoreline:
             nearest = a + ab * np.clip(t, 0.0, 1.0)[:, None]
             np.minimum.at(dist, q_idx, np.sqrt(np.einsum("ij,ij->i", nearest, nearest)))
         dist[self.on_land(clon, clat)] = 0.0
+        put = verdicts.set
         for (ix, iy), dc in zip(todo.tolist(), dist.tolist(), strict=True):
-            if dc - half_diag_m >= min_distance_m:
-                self._memo[(min_distance_m, ix, iy)] = True
-            elif dc + half_diag_m < min_distance_m:
-                self._memo[(min_distance_m, ix, iy)] = False
+            put(ix, iy, _cell_verdict(dc, min_distance_m))
 
     def offshore(self, lon: float, lat: float, min_distance_m: float) -> bool:
         """Whether (lon, lat) is at sea and at least ``min_distance_m`` from any land."""
         if not self._parts:
             return True
         ix, iy = math.floor(lon / _MEMO_CELL_DEG), math.floor(lat / _MEMO_CELL_DEG)
-        key = (min_distance_m, ix, iy)
-        cached = self._memo.get(key)
-        if cached is not None:
-            return cached
-        clon, clat = (ix + 0.5) * _MEMO_CELL_DEG, (iy + 0.5) * _MEMO_CELL_DEG
-        half_diag_m = 0.5 * _MEMO_CELL_DEG * M_PER_DEG * math.sqrt(2.0)
-        dc = self.distance_m(clon, clat, within_m=min_distance_m + 2 * half_diag_m)
-        if dc - half_diag_m >= min_distance_m:
-            self._memo[key] = True
+        verdicts = self._verdicts_for(min_distance_m)
+        if not verdicts.near_land(ix, iy):
             return True
-        if dc + half_diag_m < min_distance_m:
-            self._memo[key] = False
+        verdict = verdicts.get(ix, iy)
+        if verdict == _UNKNOWN:
+            clon, clat = (ix + 0.5) * _MEMO_CELL_DEG, (iy + 0.5) * _MEMO_CELL_DEG
+            dc = self.distance_m(clon, clat, within_m=min_distance_m + 2 * _HALF_DIAG_M)
+            verdict = _cell_verdict(dc, min_distance_m)
+            verdicts.set(ix, iy, verdict)
+        if verdict == _FAR:
+            return True
+        if verdict == _NEAR:
             return False
         return self.distance_m(lon, lat, within_m=min_distance_m) >= min_distance_m
+
+
+def _cell_verdict(centre_m: float, min_distance_m: float) -> int:
+    """The verdict of a memo cell whose centre lies ``centre_m`` from land."""
+    if centre_m - _HALF_DIAG_M >= min_distance_m:
+        return _FAR
+    if centre_m + _HALF_DIAG_M < min_distance_m:
+        return _NEAR
+    return _MIXED
 
 
 def land_versions(zones: ZoneLookup, at: datetime) -> list[ZoneVersion]:

@@ -69,6 +69,30 @@ def test_memoised_offshore_agrees_with_the_distance(primed):
         assert shore.offshore(lon, lat, 37_040) is exact, (lon, lat)
 
 
+def test_offshore_memo_is_bounded_by_the_area_near_land():
+    """Vessels crossing an ocean far from the known land leave no verdicts behind; those
+    near it fill one byte a cell, in chunks, and the answers stay exact."""
+    land = [shapely.box(-70.0, 8.0, -60.0, 10.5)]
+    shore, reference = Shoreline(land), Shoreline(land)
+    rnd = random.Random(11)
+    far = [(rnd.uniform(-100.0, -20.0), rnd.uniform(-40.0, 5.0)) for _ in range(20_000)]
+    far = [p for p in far if p[1] < 7.0]  # south of the land by more than the threshold
+    shore.prime([p[0] for p in far], [p[1] for p in far], 37_040)
+    for lon, lat in far[:2000]:
+        assert shore.offshore(lon, lat, 37_040) is True
+    assert shore.verdict_bytes() <= 4 * 4096  # at most the few chunks touching its reach
+    near = [(rnd.uniform(-70.5, -59.5), rnd.uniform(10.4, 11.0)) for _ in range(3000)]
+    shore.prime([p[0] for p in near], [p[1] for p in near], 37_040)
+    for lon, lat in near:
+        exact = reference.distance_m(lon, lat, within_m=40_000) >= 37_040
+        assert shore.offshore(lon, lat, 37_040) is exact, (lon, lat)
+    held = shore.verdict_bytes()
+    assert 0 < held <= 64 * 4096
+    for lon, lat in far[2000:4000]:  # more ocean: nothing more held
+        shore.offshore(lon, lat, 37_040)
+    assert shore.verdict_bytes() == held
+
+
 def test_point_grid_finds_what_a_scan_finds():
     grid = PointGrid(cell_m=500.0)
     rnd = random.Random(1)
