@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -80,19 +80,15 @@ class LoiteringConfig:
     sweep_every_s: float = 60.0
 
 
-@dataclass(slots=True)
-class _Sample:
-    t_s: float
-    lat: float
-    lon: float
-    sog_kt: float | None
-
-
 class _Samples:
-    """A vessel's samples, oldest first, packed four floats each in one ``array('d')``
-    (time, lat, lon, SOG with NaN for unknown): about 32 bytes a sample instead of ~150
-    for an object with three boxed floats. An hour of samples of 125,000 vessels is
-    what the monitor's memory at sea is made of. Reads give :class:`_Sample` views."""
+    """A vessel's samples, oldest first, packed five floats each in one ``array('d')``
+    (time, lat, lon, SOG with NaN for unknown, metres from the previous sample): 40
+    bytes a sample instead of ~150 for an object with boxed floats. An hour of samples
+    of 125,000 vessels is what the monitor's memory at sea is made of.
+
+    Each sample carries the length of the leg that ends at it, measured once when it is
+    appended, so the mean speed of a window is a sum over a slice of the array (C) rather
+    than a great-circle distance per pair of samples each time a window is judged."""
 
     __slots__ = ("_a",)
 
@@ -100,42 +96,54 @@ class _Samples:
         self._a = array("d")
 
     def __len__(self) -> int:
-        return len(self._a) >> 2
+        return len(self._a) // 5
 
     def __bool__(self) -> bool:
         return bool(self._a)
 
-    def __getitem__(self, i: int) -> _Sample:
-        n = len(self._a) >> 2
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError(i)
-        a = self._a
-        k = 4 * i
-        sog = a[k + 3]
-        return _Sample(a[k], a[k + 1], a[k + 2], None if sog != sog else sog)
-
-    def __iter__(self) -> Iterator[_Sample]:
-        a = self._a
-        for k in range(0, len(a), 4):
-            sog = a[k + 3]
-            yield _Sample(a[k], a[k + 1], a[k + 2], None if sog != sog else sog)
-
     def last_t_s(self) -> float:
-        return self._a[-4]
+        return self._a[-5]
+
+    def first_t_s(self) -> float:
+        return self._a[0]
+
+    def last_leg_m(self) -> float:
+        """Metres from the second-to-last sample to the last."""
+        return self._a[-1]
+
+    def times(self) -> array:
+        """The samples' times, oldest first (increasing)."""
+        return self._a[0::5]
 
     def append(self, t_s: float, lat: float, lon: float, sog_kt: float | None) -> None:
-        self._a.extend((t_s, lat, lon, math.nan if sog_kt is None else sog_kt))
+        a = self._a
+        leg_m = distance_m(a[-4], a[-3], lat, lon) if a else 0.0
+        a.extend((t_s, lat, lon, math.nan if sog_kt is None else sog_kt, leg_m))
 
-    def popleft(self) -> None:
-        del self._a[:4]
+    def drop_before(self, i: int) -> None:
+        """Forget the samples before index ``i``."""
+        if i > 0:
+            del self._a[: 5 * i]
 
     def clear(self) -> None:
         del self._a[:]
 
     def keep_last(self) -> None:
-        del self._a[:-4]
+        del self._a[:-5]
+
+    def speeds_from(self, i: int) -> tuple[float, float | None]:
+        """(mean implied speed kt, mean reported speed kt or None) of the samples from
+        index ``i`` on: their path over their duration, and the mean of the SOG reports
+        when at least half of the samples carry one."""
+        a = self._a
+        n = len(a) // 5 - i
+        if n < 2:
+            return 0.0, None
+        path_m = sum(a[5 * (i + 1) + 4 :: 5])
+        implied = speed_kt(path_m, a[-5] - a[5 * i])
+        sogs = [x for x in a[5 * i + 3 :: 5] if x == x]
+        reported = sum(sogs) / len(sogs) if len(sogs) * 2 >= n else None
+        return implied, reported
 
 
 @dataclass(slots=True)
@@ -149,19 +157,6 @@ class _Track:
     last_update_s: float = 0.0
     last_slow_s: float = 0.0
     last_slow_obs: Observation | None = None
-
-
-def window_speeds(samples: list[_Sample]) -> tuple[float, float | None]:
-    """(mean implied speed kt, mean reported speed kt or None) of consecutive samples."""
-    if len(samples) < 2:
-        return 0.0, None
-    path = sum(
-        distance_m(a.lat, a.lon, b.lat, b.lon) for a, b in zip(samples, samples[1:], strict=False)
-    )
-    implied = speed_kt(path, samples[-1].t_s - samples[0].t_s)
-    sogs = [s.sog_kt for s in samples if s.sog_kt is not None]
-    reported = sum(sogs) / len(sogs) if len(sogs) * 2 >= len(samples) else None
-    return implied, reported
 
 
 class LoiteringDetector(Detector):
@@ -212,13 +207,13 @@ class LoiteringDetector(Detector):
             if tr is None:
                 tr = tracks[obs.subject_id] = _Track()
             t_s = t_list[i]
-            last = tr.samples[-1] if tr.samples else None
-            if last is not None and t_s - last.t_s < sample_every_s:
+            last_t_s = tr.samples.last_t_s() if tr.samples else None
+            if last_t_s is not None and t_s - last_t_s < sample_every_s:
                 continue  # a second fix of the batch within the sampling interval
             tr.last_obs = obs
             tr.zones = watched_of(i)
             offshore = shore.offshore(obs.lon, obs.lat, min_shore_m)
-            if last is not None and t_s - last.t_s > cfg.max_sample_gap_s:
+            if last_t_s is not None and t_s - last_t_s > cfg.max_sample_gap_s:
                 changes.extend(self._end(tr, obs, state, "reception gap"))
                 tr.samples.clear()
             if not offshore:
@@ -247,31 +242,35 @@ class LoiteringDetector(Detector):
     def _judge(self, tr: _Track, obs: Observation, state: MonitorState) -> list[IncidentChange]:
         cfg = self.config
         samples = tr.samples
-        t_s = samples[-1].t_s
+        t_s = samples.last_t_s()
         keep_from = t_s - max(cfg.min_duration_s, cfg.exit_window_s) - cfg.sample_every_s
-        while len(samples) > 2 and samples[1].t_s <= keep_from:
-            samples.popleft()
-        if len(samples) >= 2:
-            prev = samples[-2]
-            seg = speed_kt(distance_m(prev.lat, prev.lon, obs.lat, obs.lon), t_s - prev.t_s)
+        times = samples.times()
+        n = len(times)
+        if n > 2 and times[1] <= keep_from:
+            # keep the last sample at or before ``keep_from`` (and at least two)
+            first = min(bisect_right(times, keep_from) - 1, n - 2)
+            samples.drop_before(first)
+            times = times[first:]
+            n = len(times)
+        if n >= 2:
+            seg = speed_kt(samples.last_leg_m(), t_s - times[-2])
             sog_ok = obs.ground_speed_kt is None or obs.ground_speed_kt < cfg.max_speed_kt
             if seg < cfg.max_speed_kt and sog_ok:
                 tr.last_slow_s, tr.last_slow_obs = t_s, obs
         if tr.open_key is None:
             start_from = t_s - cfg.min_duration_s
-            if samples[0].t_s > start_from:
+            if times[0] > start_from:
                 return []
-            window = [s for s in samples if s.t_s > start_from]
-            first = max((s for s in samples if s.t_s <= start_from), key=lambda s: s.t_s)
-            window.insert(0, first)
-            implied, reported = window_speeds(window)
+            # the window: the last sample at or before ``start_from`` and all after it
+            first = bisect_right(times, start_from) - 1
+            implied, reported = samples.speeds_from(first)
             if implied >= cfg.max_speed_kt or (reported is not None and reported >= cfg.max_speed_kt):
                 return []
-            return [self._open(tr, obs, state, first.t_s, implied, reported)]
-        window = [s for s in samples if s.t_s >= t_s - cfg.exit_window_s]
-        implied, reported = window_speeds(window)
+            return [self._open(tr, obs, state, times[first], implied, reported)]
+        first = bisect_left(times, t_s - cfg.exit_window_s)
+        implied, reported = samples.speeds_from(first)
         moving = implied >= cfg.max_speed_kt or (reported is not None and reported >= cfg.max_speed_kt)
-        if moving and window and t_s - window[0].t_s >= 0.5 * cfg.exit_window_s:
+        if moving and t_s - times[first] >= 0.5 * cfg.exit_window_s:
             ended = self._end(tr, obs, state, f"under way again ({implied:.1f} kn)")
             # a fresh run: the slow hour just ended must not qualify again at once
             samples.keep_last()
@@ -294,13 +293,13 @@ class LoiteringDetector(Detector):
             if tr is None or tr.open_key is None:
                 self._open_mmsi.discard(mmsi)
                 continue
-            last_s = tr.samples[-1].t_s if tr.samples else tr.last_slow_s
+            last_s = tr.samples.last_t_s() if tr.samples else tr.last_slow_s
             if now_s - last_s >= cfg.lost_after_s:
                 out.extend(self._end(tr, tr.last_obs, state, "contact lost", subject_id=mmsi))
         if self._forgot_at is None or (now - self._forgot_at).total_seconds() >= cfg.lost_after_s / 2:
             self._forgot_at = now
             for mmsi in [k for k, tr in self._tracks.items() if tr.open_key is None and (
-                not tr.samples or now_s - tr.samples[-1].t_s >= cfg.lost_after_s
+                not tr.samples or now_s - tr.samples.last_t_s() >= cfg.lost_after_s
             )]:
                 del self._tracks[mmsi]
         return out
