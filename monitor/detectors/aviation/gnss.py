@@ -71,8 +71,11 @@ class GnssConfig:
 
 @dataclass(slots=True)
 class _Cell:
-    #: hex -> (last seen s, last bad s or -inf)
-    seen: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: hex -> last seen s (a float, not a tuple: at 25,000 aircraft the cells hold about a
+    #: million visits, and each tuple would cost 100 bytes more)
+    seen: dict[str, float] = field(default_factory=dict)
+    #: hex -> last bad s, for the aircraft of ``seen`` that reported degraded GNSS here
+    bad: dict[str, float] = field(default_factory=dict)
     evaluated_s: float = float("-inf")
     key: str | None = None
     last_bad: Observation | None = None
@@ -130,18 +133,20 @@ class GnssInterferenceDetector(Detector):
             cell = cells.get(cell_id)
             if cell is None:
                 cell = cells[cell_id] = _Cell()
-            prev = cell.seen.get(hex_id)
-            last_bad = prev[1] if prev is not None else float("-inf")
+            seen = cell.seen
+            prev_s = seen.get(hex_id)
             if bad:
-                last_bad = t
+                cell.bad[hex_id] = t
                 cell.last_bad = obs
                 if t > cell.last_bad_s:
                     cell.last_bad_s = t
-            cell.seen[hex_id] = (max(t, prev[0]) if prev else t, last_bad)
+            seen[hex_id] = t if prev_s is None or t > prev_s else prev_s
         changes: list[IncidentChange] = []
         now_s = now.timestamp()
         horizon = now_s - cfg.window_s
-        full_sweep = now_s - self._swept_s >= cfg.window_s
+        # visits older than the window never count again (``_evaluate`` prunes before it
+        # counts); dropping them every quarter window bounds what is held to 1.25 windows
+        full_sweep = now_s - self._swept_s >= cfg.window_s / 4
         if full_sweep:
             self._swept_s = now_s
             for hex_id in [h for h, (t, _) in recent.items() if t < horizon]:
@@ -165,15 +170,17 @@ class GnssInterferenceDetector(Detector):
 
     @staticmethod
     def _prune(cell: _Cell, horizon: float) -> None:
-        for hex_id in [h for h, (seen_s, _) in cell.seen.items() if seen_s < horizon]:
-            del cell.seen[hex_id]
+        seen, bad = cell.seen, cell.bad
+        for hex_id in [h for h, seen_s in seen.items() if seen_s < horizon]:
+            del seen[hex_id]
+            bad.pop(hex_id, None)
 
     def _evaluate(self, cell_id: str, cell: _Cell, now_s: float) -> IncidentChange | None:
         cfg = self.config
         horizon = now_s - cfg.window_s
         self._prune(cell, horizon)
         total = len(cell.seen)
-        bad_ids = sorted(h for h, (_, b) in cell.seen.items() if b >= horizon)
+        bad_ids = sorted(h for h, b in cell.bad.items() if b >= horizon)
         share = len(bad_ids) / total if total else 0.0
         if cell.key is None:
             if (
@@ -181,14 +188,14 @@ class GnssInterferenceDetector(Detector):
                 and len(bad_ids) >= cfg.min_bad_aircraft
                 and share > cfg.min_bad_share
             ):
-                start_s = min(b for h, (_, b) in cell.seen.items() if b >= horizon)
+                start_s = min(b for b in cell.bad.values() if b >= horizon)
                 cell.key = f"gnss_interference:{cell_id}:{iso_key(utc_from_epoch_s(start_s))}"
                 cell.peak_share = share
                 return self._change(ChangeAction.OPEN, cell_id, cell, total, bad_ids, share, start_s)
             return None
         cell.peak_share = max(cell.peak_share, share)
         if total == 0 or share < cfg.close_below_share or not bad_ids:
-            last_bad_s = max((b for _, b in cell.seen.values()), default=now_s)
+            last_bad_s = max(cell.bad.values(), default=float("-inf") if cell.seen else now_s)
             at_s = last_bad_s if last_bad_s > float("-inf") else now_s
             ch = self._change(ChangeAction.CLOSE, cell_id, cell, total, bad_ids, share, min(at_s, now_s))
             cell.key = None
