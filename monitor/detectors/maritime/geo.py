@@ -152,9 +152,12 @@ class PointGrid:
 class CoverageMap:
     """Who was heard where: per cell of about ``cell_m`` metres, the latest reporters.
 
-    Each cell keeps the ``per_cell`` most recent subjects heard in it (with the time) and
-    the latest time each feed delivered a fix in it. Memory is bounded by the area
-    covered, not by the number of vessels or fixes. Cells are ``cell_m`` tall and about
+    Each cell keeps at least the ``per_cell`` most recent subjects heard in it (with the
+    time), at most twice that: a cell that overflows is cut back to its ``per_cell`` most
+    recent at once, so a busy cell sorts once per ``per_cell`` newcomers instead of
+    scanning for its oldest at each. It also keeps the latest time each feed delivered a
+    fix in it. Memory is bounded by the area covered, not by the number of vessels or
+    fixes. Cells are ``cell_m`` tall and about
     ``cell_m`` wide (their width follows the cosine of their row's latitude).
     """
 
@@ -179,8 +182,8 @@ class CoverageMap:
         subjects = self._subjects.setdefault(c, {})
         if subjects.get(subject, -math.inf) < t_s:
             subjects[subject] = t_s
-            if len(subjects) > self.per_cell:
-                del subjects[min(subjects, key=subjects.__getitem__)]
+            if len(subjects) > 2 * self.per_cell:
+                self._cut(subjects)
         sources = self._sources.setdefault(c, {})
         if sources.get(source, -math.inf) < t_s:
             sources[source] = t_s
@@ -204,7 +207,8 @@ class CoverageMap:
         ix_l = np.floor(np.asarray(lons, np.float64) / dlon).astype(np.int64).tolist()
         cells_subjects = self._subjects
         cells_sources = self._sources
-        per_cell = self.per_cell
+        most = 2 * self.per_cell
+        cut = self._cut
         neg_inf = -math.inf
         for k in range(n):
             c = (ix_l[k], iy_l[k])
@@ -215,14 +219,19 @@ class CoverageMap:
                 held = cells_subjects[c] = {}
             if held.get(subject, neg_inf) < t:
                 held[subject] = t
-                if len(held) > per_cell:
-                    del held[min(held, key=held.__getitem__)]
+                if len(held) > most:
+                    cut(held)
             feeds = cells_sources.get(c)
             if feeds is None:
                 feeds = cells_sources[c] = {}
             source = sources[k]
             if feeds.get(source, neg_inf) < t:
                 feeds[source] = t
+
+    def _cut(self, held: dict[str, float]) -> None:
+        """Keep the ``per_cell`` most recent subjects of a cell."""
+        for subject in sorted(held, key=held.__getitem__)[: len(held) - self.per_cell]:
+            del held[subject]
 
     def _cells_near(self, lon: float, lat: float, radius_m: float) -> Iterator[Cell]:
         reach = radius_m + self.cell_m * 0.75  # a cell counts when it may touch the circle

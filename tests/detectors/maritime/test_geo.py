@@ -121,6 +121,25 @@ def test_coverage_map_reports_who_was_heard_nearby_and_when():
     assert cov.sources_since(lon, lat, 40_000.0, 0.0) == {"aisstream"}
 
 
+@pytest.mark.parametrize("many", [False, True])
+def test_coverage_map_keeps_the_most_recent_subjects_of_a_busy_cell(many):
+    cov = CoverageMap(cell_m=20_000.0, per_cell=4)
+    lat, lon = 11.3, -62.1
+    times = list(range(100, 131))
+    random.Random(3).shuffle(times)  # heard out of order
+    for t in times:
+        if many:
+            cov.record_many([f"v{t}"], ["aisstream"], [lon], [lat], [float(t)])
+        else:
+            cov.record(f"v{t}", "aisstream", lon, lat, float(t))
+    heard = cov.subjects_after(lon, lat, 1_000.0, 0.0)
+    assert 4 <= len(heard) <= 8
+    newest = sorted(heard.values())
+    # whatever was kept, the four most recent are among it
+    assert newest[-4:] == [127.0, 128.0, 129.0, 130.0]
+    assert cov.subjects_after(lon, lat, 1_000.0, 126.5) == {f"v{t}": float(t) for t in (127, 128, 129, 130)}
+
+
 def test_bundled_ports_and_waterways():
     ports = bundled_ports()
     assert len(ports) >= 60
