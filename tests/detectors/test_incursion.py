@@ -102,3 +102,41 @@ def test_contact_lost_inside_closes_after_the_threshold():
     assert closed.details["closed_because"] == "lost_contact"
     assert closed.at == at(0)
     assert closed.kind is IncidentKind.INCURSION
+
+
+def _fly_inside(det, state, seconds):
+    """Fixes inside the zone at ``seconds`` after an entry at 0; the changes of each."""
+    out = []
+    for s in seconds:
+        a = aircraft("0d0abc", -67 + s / 1000, 10, at(seconds=s), callsign="CVA123")
+        out.append(det.detect(batch([a], [tr(TransitionKind.INSIDE, a, SVZM_ADVISORY, entered_at=at(0))]), state, a.time))
+        apply(state, out[-1])
+    return out
+
+
+@pytest.mark.parametrize("lost", [False, True])
+def test_staying_inside_updates_every_interval_with_every_track_point(lost):
+    det, state = IncursionDetector(IncursionConfig(update_every_s=30, lost_after_s=600)), make_state()
+    a0 = aircraft("0d0abc", -67, 10, at(0), callsign="CVA123")
+    opened = det.detect(batch([a0], [tr(TransitionKind.ENTER, a0, SVZM_ADVISORY, entered_at=at(0))]), state, at(0))
+    assert [c.action for c in opened] == [ChangeAction.OPEN]
+    apply(state, opened)
+    fixes = list(range(5, 75, 5))  # every 5 s for 70 s
+    per_fix = _fly_inside(det, state, fixes)
+    sent = [(s, chs[0]) for s, chs in zip(fixes, per_fix, strict=True) if chs]
+    assert [s for s, _ in sent] == [30, 60]  # one update per 30 s, not one per fix
+    assert all(ch.action is ChangeAction.UPDATE for _, ch in sent)
+    assert [p[0] for p in sent[0][1].track] == pytest.approx([-67 + s / 1000 for s in range(5, 35, 5)])
+    assert [p[0] for p in sent[1][1].track] == pytest.approx([-67 + s / 1000 for s in range(35, 65, 5)])
+    if lost:
+        state.tracks.ingest([aircraft("0d0abc", -66.93, 10, at(seconds=70))])
+        (closed,) = det.detect(batch([]), state, at(seconds=70 + 601))
+        assert closed.details["closed_because"] == "lost_contact"
+    else:
+        out = aircraft("0d0abc", -58, 11, at(seconds=80))
+        (closed,) = det.detect(batch([out], [tr(TransitionKind.EXIT, out, SVZM_ADVISORY)]), state, out.time)
+    assert closed.action is ChangeAction.CLOSE
+    # the close brings the points gathered since the last update: none is lost
+    held = [p[0] for p in closed.track]
+    assert held[:2] == pytest.approx([-67 + 65 / 1000, -67 + 70 / 1000])
+    assert det._held == {}
