@@ -116,13 +116,19 @@ def subjects(n_aircraft: int, n_vessels: int, seed: int) -> tuple[list[dict], li
 
 
 def round_records(
-    ac: list[dict], vs: list[dict], k: int, *, step_s: float = 10.0, raw: bool = False
+    ac: list[dict],
+    vs: list[dict],
+    k: int,
+    *,
+    step_s: float = 10.0,
+    raw: bool = False,
+    offset_s: float = 0.0,
 ) -> Iterator[list[CaptureRecord]]:
     """One round: every subject reports once; batches of records as replay groups them,
     made lazily so only one batch of wire bodies is alive at a time. Rounds are
-    ``step_s`` apart in data time; ``raw`` gives the bodies as raw JSON bytes (what a
-    capture replay hands the parsers)."""
-    base = START + timedelta(seconds=step_s * k)
+    ``step_s`` apart in data time, the first ``offset_s`` after the scenario's start;
+    ``raw`` gives the bodies as raw JSON bytes (what a capture replay hands the parsers)."""
+    base = START + timedelta(seconds=offset_s + step_s * k)
 
     def wire(body: object) -> object:
         return RawJson(orjson.dumps(body)) if raw else body
