@@ -6,8 +6,9 @@ for ``lost_after_s`` while inside. While it stays, one update per ``update_every
 data time carries the track points (and evidence) of every fix inside since the last one;
 the close carries those still held. An aggregator reports an aircraft every second or so,
 and an update per fix would rewrite each incident's track that often: at 3,500 aircraft
-inside the declared airspace, thousands of incident writes a second. A straight segment between two sparse fixes that passes
-through the zone (``cross``) opens and closes an incident at once, with the crossing point.
+inside the declared airspace, thousands of incident writes a second. A straight segment
+between two sparse fixes that passes through the zone (``cross``) opens and closes an
+incident at once, with the crossing point.
 Severity follows the governing zone version's status: prohibited -> critical,
 closed -> high, advisory -> medium.
 """
@@ -63,6 +64,10 @@ class _Held:
     sent_s: float
     track: list[tuple[float, float]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+
+
+def _evidence(tr: Transition, obs: Observation) -> Evidence:
+    return Evidence.of(obs, f"{tr.kind.value} {tr.zone.zone_id}")
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -144,18 +149,18 @@ class IncursionDetector(Detector):
                 )
                 if with_evidence:
                     self._last_evidence[key] = obs.time
-                update = self._change(
-                    ChangeAction.UPDATE, key, tr, obs, f"still inside {tr.zone.name}",
-                    evidence=with_evidence,
-                )
                 gathered = self._held.get(key)
                 if gathered is None:  # adopted after a restart: report at once
                     gathered = self._held[key] = _Held(float("-inf"))
                 if obs.t_s - gathered.sent_s < self.config.update_every_s:
-                    gathered.track.extend(update.track)
-                    gathered.evidence.extend(update.evidence)
+                    gathered.track.append((obs.lon, obs.lat))
+                    if with_evidence:
+                        gathered.evidence.append(_evidence(tr, obs))
                     continue
-                update = self._with_held(update)
+                update = self._with_held(self._change(
+                    ChangeAction.UPDATE, key, tr, obs, f"still inside {tr.zone.name}",
+                    evidence=with_evidence,
+                ))
                 self._held[key] = _Held(obs.t_s)
                 held = updates.get(key)
                 if held is not None and changes[held] is not None:
@@ -261,7 +266,7 @@ class IncursionDetector(Detector):
             lat=obs.lat,
             lon=obs.lon,
             details=details,
-            evidence=(Evidence.of(obs, f"{tr.kind.value} {zone.zone_id}"),) if evidence else (),
+            evidence=(_evidence(tr, obs),) if evidence else (),
             track=((obs.lon, obs.lat),),
         )
 
