@@ -3,7 +3,8 @@ one track point per analysed fix over the turnback window."""
 
 from __future__ import annotations
 
-from collections import deque
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,9 +47,55 @@ class Threat:
 Point = tuple[float, float, float, float, float]  # t_s, lat, lon, altitude_ft, track_deg (nan: unknown)
 
 
+class PathRing:
+    """A flight's recent track points, oldest first, five doubles each in one
+    ``array('d')``: 40 bytes a point, where a tuple of five floats costs about 200 (the
+    tuple, and floats that would otherwise die with their observation). 25,000 aircraft
+    keep 28 points each. At most ``maxlen`` points: appending past it drops the oldest."""
+
+    __slots__ = ("_a", "maxlen")
+
+    def __init__(self, maxlen: int | None = None) -> None:
+        self._a = array("d")
+        self.maxlen = maxlen
+
+    def append(self, point: Point) -> None:
+        a = self._a
+        a.extend(point)
+        if self.maxlen is not None and len(a) > 5 * self.maxlen:
+            del a[:5]
+
+    def popleft(self) -> Point:
+        if not self._a:
+            raise IndexError("pop from an empty path")
+        point = self[0]
+        del self._a[:5]
+        return point
+
+    def __len__(self) -> int:
+        return len(self._a) // 5
+
+    def __bool__(self) -> bool:
+        return bool(self._a)
+
+    def __getitem__(self, i: int) -> Point:
+        n = len(self._a) // 5
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        a, k = self._a, 5 * i
+        return (a[k], a[k + 1], a[k + 2], a[k + 3], a[k + 4])
+
+    def __iter__(self) -> Iterator[Point]:
+        a = self._a
+        for k in range(0, len(a), 5):
+            yield (a[k], a[k + 1], a[k + 2], a[k + 3], a[k + 4])
+
+
 @dataclass(slots=True)
 class FlightState:
-    """What the reroute detector remembers of one flight (about 4 kB with its track)."""
+    """What the reroute detector remembers of one flight (about 2 kB with its track)."""
 
     hex: str
     last: Observation
@@ -59,7 +106,7 @@ class FlightState:
     checked_t: float = float("-inf")
     km_lat: float = 0.0
     km_lon: float = 0.0
-    path: deque[Point] = field(default_factory=deque)
+    path: PathRing = field(default_factory=PathRing)
     first: tuple[float, float, float] | None = None
     flown_km: float = 0.0
     firs: dict[str, str] = field(default_factory=dict)

@@ -43,7 +43,6 @@ The route source is the ``routes`` constructor argument or ``MonitorState.extra[
 from __future__ import annotations
 
 import logging
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,7 +67,7 @@ from monitor.detectors.aviation.events import (
     diversion_changes,
     turnback_changes,
 )
-from monitor.detectors.aviation.flight import NAN, FlightState, Plan, Threat
+from monitor.detectors.aviation.flight import NAN, FlightState, PathRing, Plan, Threat
 from monitor.detectors.aviation.manoeuvres import (
     Entry,
     could_reverse,
@@ -274,7 +273,7 @@ class RerouteDetector(Detector):
                     if i not in near:
                         continue
                     f = flights[obs.subject_id] = FlightState(
-                        obs.subject_id, obs, float("-inf"), path=deque(maxlen=self._path_len)
+                        obs.subject_id, obs, float("-inf"), path=PathRing(self._path_len)
                     )
                 t = obs.t_s
                 if t <= f.seen_t:

@@ -290,3 +290,24 @@ def test_a_landing_inferred_from_an_approach_and_silence_counts_too():
     (opened,) = run.of(IncidentKind.DIVERSION, ChangeAction.OPEN)
     assert opened.details["landing_inferred"] is True
     assert opened.details["landed_at_icao"] == "SXDD"
+
+
+def test_path_ring_keeps_the_latest_points_in_order():
+    import math
+
+    from monitor.detectors.aviation.flight import PathRing
+
+    path = PathRing(3)
+    assert not path and len(path) == 0
+    for k in range(5):
+        path.append((float(k), 10.0 + k, -66.0 - k, math.nan if k == 4 else 1000.0 * k, 90.0))
+    assert len(path) == 3
+    assert [p[0] for p in path] == [2.0, 3.0, 4.0]  # the oldest dropped, order kept
+    assert path[0] == (2.0, 12.0, -68.0, 2000.0, 90.0)
+    assert math.isnan(path[-1][3])  # unknown altitude survives as nan
+    assert path.popleft()[0] == 2.0
+    assert [p[0] for p in path] == [3.0, 4.0]
+    path.popleft()
+    path.popleft()
+    with pytest.raises(IndexError):
+        path.popleft()
