@@ -49,15 +49,24 @@ def _incidents(store: Store) -> list[tuple]:
     return sorted((r.kind, r.subject_id, r.status, r.started_at, r.ended_at) for r in rows)
 
 
+def _clean_run(tmp_path, records):
+    """The incidents, and the open ones' keys, of the records stored with nothing failing."""
+    reference = Store.open(f"sqlite:///{tmp_path / 'ref.sqlite'}")
+    try:
+        pipeline = make_pipeline(reference)
+        for rec in records:
+            pipeline.process([rec])
+        pipeline.flush()
+        return _incidents(reference), set(pipeline.open.by_key.keys())
+    finally:
+        reference.close()
+
+
 def test_batches_computed_while_the_database_is_away_are_stored_once_it_is_back(tmp_path, database_url):
     records = flight_records()
-    reference = Store.open(f"sqlite:///{tmp_path / 'ref.sqlite'}")
+    expected, _ = _clean_run(tmp_path, records)
     store = Store.open(database_url)
     try:
-        ref_pipeline = make_pipeline(reference)
-        for rec in records:
-            ref_pipeline.process([rec])
-        expected = _incidents(reference)
         assert expected and expected[0][2] == "closed"
 
         flaky = FlakyStore(store)
@@ -81,7 +90,6 @@ def test_batches_computed_while_the_database_is_away_are_stored_once_it_is_back(
         # because the entry was computed from record 4 which was kept, not dropped
         assert _incidents(store) == expected
     finally:
-        reference.close()
         store.close()
 
 
@@ -149,14 +157,9 @@ def test_a_commit_failing_after_its_changes_were_decided_is_retried_whole(tmp_pa
     positions insert here): the batch is kept and stored once, the in-memory open incidents
     are not counted twice, and listeners hear of each change once, after it is stored."""
     records = flight_records()
-    reference = Store.open(f"sqlite:///{tmp_path / 'ref.sqlite'}")
+    expected, ref_open = _clean_run(tmp_path, records)
     store = Store.open(database_url)
     try:
-        ref_pipeline = make_pipeline(reference)
-        for rec in records:
-            ref_pipeline.process([rec])
-        ref_pipeline.flush()
-        expected = _incidents(reference)
 
         real_rest = store._apply_rest
         fail_on = {4}
@@ -186,12 +189,11 @@ def test_a_commit_failing_after_its_changes_were_decided_is_retried_whole(tmp_pa
         assert failures == 1
         assert pipeline.unsaved == 0
         assert _incidents(store) == expected
-        assert pipeline.open.by_key.keys() == ref_pipeline.open.by_key.keys()
+        assert pipeline.open.by_key.keys() == ref_open
         opened = [a for _, a in heard if a == "open"]
         closed = [a for _, a in heard if a == "close"]
         assert (len(opened), len(closed)) == (1, 1)
     finally:
-        reference.close()
         store.close()
 
 
