@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
 from monitor.domain import (
@@ -167,30 +168,78 @@ class _NoGeofence:
         return ()
 
 
-@dataclass
 class OpenIncidents:
-    """Open incidents by dedupe key, kept in step by the pipeline after each batch."""
+    """Open incidents by dedupe key, kept in step by the pipeline after each batch.
 
-    by_key: dict[str, OpenIncident] = field(default_factory=dict)
+    Also indexed by kind and by (kind, subject), so a detector asking for its own open
+    incidents, or for one subject's, costs what it gets back, not a walk over every open
+    incident (thousands at world scale, asked after every batch or every fix). Change it
+    through :meth:`put` / :meth:`remove` / :meth:`clear` only; ``by_key`` is a read-only view.
+    """
+
+    __slots__ = ("_by_key", "_by_kind", "_by_subject", "by_key")
+
+    def __init__(self, incidents: Iterable[OpenIncident] = ()) -> None:
+        self._by_key: dict[str, OpenIncident] = {}
+        self._by_kind: dict[IncidentKind, dict[str, OpenIncident]] = {}
+        self._by_subject: dict[tuple[IncidentKind, str | None], dict[str, OpenIncident]] = {}
+        #: read-only view of the open incidents by dedupe key
+        self.by_key: Mapping[str, OpenIncident] = MappingProxyType(self._by_key)
+        for inc in incidents:
+            self.put(inc)
+
+    def put(self, inc: OpenIncident) -> None:
+        """Add ``inc``, replacing the incident of the same dedupe key if there is one."""
+        key = inc.dedupe_key
+        if key in self._by_key:
+            self.remove(key)
+        self._by_key[key] = inc
+        self._by_kind.setdefault(inc.kind, {})[key] = inc
+        self._by_subject.setdefault((inc.kind, inc.subject_id), {})[key] = inc
+
+    def remove(self, key: str) -> OpenIncident | None:
+        """Forget the incident ``key`` (closed); returns it, or None if it was not open."""
+        inc = self._by_key.pop(key, None)
+        if inc is None:
+            return None
+        _drop(self._by_kind, inc.kind, key)
+        _drop(self._by_subject, (inc.kind, inc.subject_id), key)
+        return inc
+
+    def clear(self) -> None:
+        self._by_key.clear()
+        self._by_kind.clear()
+        self._by_subject.clear()
 
     def get(self, key: str) -> OpenIncident | None:
-        return self.by_key.get(key)
+        return self._by_key.get(key)
 
     def of_kind(self, kind: IncidentKind) -> Iterator[OpenIncident]:
-        return (o for o in self.by_key.values() if o.kind is kind)
+        """The open incidents of ``kind`` (a copy: safe while the set changes)."""
+        return iter(tuple(self._by_kind.get(kind, {}).values()))
 
     def find(
         self, kind: IncidentKind, subject_id: str | None, zone_id: str | None = None
     ) -> OpenIncident | None:
-        for o in self.by_key.values():
-            if o.kind is kind and o.subject_id == subject_id and (
-                zone_id is None or o.zone_id == zone_id
-            ):
+        """An open incident of ``kind`` about ``subject_id`` (in ``zone_id`` if given)."""
+        for o in self._by_subject.get((kind, subject_id), {}).values():
+            if zone_id is None or o.zone_id == zone_id:
                 return o
         return None
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
     def __len__(self) -> int:
-        return len(self.by_key)
+        return len(self._by_key)
+
+
+def _drop(index: dict[Any, dict[str, OpenIncident]], at: Any, key: str) -> None:
+    held = index.get(at)
+    if held is not None:
+        held.pop(key, None)
+        if not held:
+            del index[at]
 
 
 @dataclass

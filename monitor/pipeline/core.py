@@ -151,7 +151,7 @@ class Pipeline:
         )
         if store is not None:
             for inc in store.open_incidents():
-                self.open.by_key[inc.dedupe_key] = inc
+                self.open.put(inc)
             for det in self.detectors:  # series detectors keep their baseline across restarts
                 seed = getattr(det, "seed", None)
                 zone_id = getattr(getattr(det, "config", None), "zone_id", None)
@@ -438,11 +438,11 @@ class Pipeline:
         for a in applied:
             ch = a.change
             if ch.action is ChangeAction.CLOSE:
-                self.open.by_key.pop(ch.dedupe_key, None)
+                self.open.remove(ch.dedupe_key)
                 continue
             cur = self.open.by_key.get(ch.dedupe_key)
             if cur is None:
-                self.open.by_key[ch.dedupe_key] = OpenIncident(
+                self.open.put(OpenIncident(
                     dedupe_key=ch.dedupe_key,
                     kind=ch.kind,
                     severity=ch.severity,
@@ -451,7 +451,7 @@ class Pipeline:
                     subject_id=ch.subject_id,
                     zone_id=ch.zone_id,
                     details=dict(ch.details),
-                )
+                ))
             else:
                 cur.severity = ch.severity
                 cur.last_seen_at = max(cur.last_seen_at, ch.at)

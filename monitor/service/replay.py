@@ -155,7 +155,7 @@ def _rebuild_state(
     listeners = pipeline.listeners
     dry = _DryStore()
     pipeline.detectors = _restored_detectors(pipeline)
-    pipeline.open.by_key.clear()
+    pipeline.open.clear()
     pipeline.listeners = []
     pipeline.store = dry  # type: ignore[assignment]
     n = 0
@@ -181,7 +181,7 @@ def _rebuild_state(
     rebuilt = set(pipeline.open.by_key)
     for key, inc in stored_open.items():
         if key not in dry.status:  # opened by another run or feed: keep following it
-            pipeline.open.by_key[key] = inc
+            pipeline.open.put(inc)
     differ = {k for k in set(stored_open) | rebuilt if (k in stored_open) != (k in rebuilt)}
     differ &= set(dry.status)
     if differ:

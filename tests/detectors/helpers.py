@@ -42,9 +42,9 @@ def apply(state: MonitorState, changes: Sequence[IncidentChange]) -> None:
     """What the pipeline does after the store accepted the changes."""
     for ch in changes:
         if ch.action is ChangeAction.CLOSE:
-            state.open.by_key.pop(ch.dedupe_key, None)
-        elif ch.dedupe_key not in state.open.by_key:
-            state.open.by_key[ch.dedupe_key] = OpenIncident(
+            state.open.remove(ch.dedupe_key)
+        elif ch.dedupe_key not in state.open:
+            state.open.put(OpenIncident(
                 ch.dedupe_key, ch.kind, ch.severity, ch.at, ch.at, ch.subject_id, ch.zone_id,
                 dict(ch.details),
-            )
+            ))

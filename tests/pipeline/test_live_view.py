@@ -74,3 +74,28 @@ def test_the_sweep_for_unheard_subjects_runs_once_per_interval_of_data_time() ->
     assert [o.subject_id for o in view.snapshot.vessels] == ["2"]  # until the next sweep
     publish(view, 11.5, [])
     assert view.snapshot.vessels == ()
+
+
+def test_the_snapshot_is_built_once_per_change_however_often_it_is_read() -> None:
+    view = LiveView()
+    publish(view, 0, [fix(SubjectKind.AIRCRAFT, "abc123", 0)])
+    publish(view, 1, [fix(SubjectKind.AIRCRAFT, "abc123", 1, -60.0)])  # nobody read v1
+    snap = view.snapshot
+    assert snap.version == 2 and snap.aircraft[0].lon == -60.0
+    assert view.snapshot is snap  # unchanged view: the same snapshot, no copy
+    publish(view, 2, [])
+    assert view.snapshot is not snap and view.snapshot.version == 3
+
+
+def test_a_snapshot_set_from_outside_replaces_the_view_until_the_next_batch() -> None:
+    from monitor.pipeline.live import LiveSnapshot
+
+    view = LiveView()
+    publish(view, 0, [fix(SubjectKind.VESSEL, "1", 0)])
+    given = LiveSnapshot(T0, (fix(SubjectKind.AIRCRAFT, "def456", 0),), (), version=7)
+    view.snapshot = given
+    assert view.snapshot is given
+    publish(view, 1, [fix(SubjectKind.VESSEL, "2", 1)])
+    assert view.snapshot.version == 8
+    assert [o.subject_id for o in view.snapshot.aircraft] == ["def456"]
+    assert [o.subject_id for o in view.snapshot.vessels] == ["2"]
