@@ -34,6 +34,7 @@ from monitor.domain import (
     Notice,
     Observation,
     OpenIncident,
+    SubjectKind,
     VesselInfo,
     ZoneKind,
     ZoneVersion,
@@ -134,7 +135,8 @@ class Pipeline:
         self.totals = PipelineStats()
         self.listeners: list[ChangeListener] = []
         self._parsers: dict[tuple[str, str], ParseFn] = {}
-        self._last_stored: dict[tuple[str, str], datetime] = {}
+        #: subject kind -> subject id -> epoch seconds of its last stored fix
+        self._last_stored: dict[str, dict[str, float]] = {}
         self._series_stored: dict[tuple[datetime, str], int] = {}
         #: batches computed but not stored yet (the database refused), oldest first
         self._unsaved: list[_Unsaved] = []
@@ -250,7 +252,7 @@ class Pipeline:
         geo = self.geofence.evaluate(accepted, t_s)
         batch = DetectionBatch(accepted, geo, t_s=t_s)
         changes = self._detect(batch, now)
-        self._commit(changes, accepted, vessel_info, stats, checkpoint)
+        self._commit(changes, accepted, t_s, vessel_info, stats, checkpoint)
         self.live.publish(now, batch)
         stats.seconds = time.perf_counter() - started
         self.totals.add(stats)
@@ -264,15 +266,15 @@ class Pipeline:
         self.flush(stats)
         self.now = now
         changes = self._detect(DetectionBatch.empty(), now)
-        self._commit(changes, [], [], stats, None)
+        self._commit(changes, [], [], [], stats, None)
         self._forget(self.tracks.expire(now), now)
         return stats
 
     def _forget(self, gone: Sequence[tuple[str, str]], now: datetime) -> None:
         """Drop the per-subject state of subjects whose tracks expired, so a long live run
         holds only the subjects it has heard from lately."""
-        for key in gone:
-            self._last_stored.pop(key, None)
+        for kind, sid in gone:
+            self._last_stored.get(kind, {}).pop(sid, None)
         if gone:
             self.geofence.prune(now - timedelta(seconds=self.config.track_idle_expiry_s))
 
@@ -282,25 +284,27 @@ class Pipeline:
             changes.extend(det.detect(batch, self.state, now))
         return changes
 
-    def _sample(self, accepted: Sequence[Observation]) -> list[Observation]:
+    def _sample(self, accepted: Sequence[Observation], t_s: Sequence[float]) -> list[Observation]:
+        """The fixes to store: one per subject per ``observation_sample_s``."""
         every = self.config.observation_sample_s
         if every <= 0:
             return []
         keep = []
         append = keep.append
-        last_stored = self._last_stored
-        get = last_stored.get
-        every_td = timedelta(seconds=every)
-        kind_text: dict[Any, str] = {}  # SubjectKind -> text, instead of .value per fix
-        for obs in accepted:
+        by_kind = self._last_stored
+        aircraft = by_kind.setdefault(SubjectKind.AIRCRAFT.value, {})
+        vessels = by_kind.setdefault(SubjectKind.VESSEL.value, {})
+        for obs, t in zip(accepted, t_s, strict=True):
             kind = obs.subject_kind
-            text = kind_text.get(kind)
-            if text is None:
-                text = kind_text[kind] = kind.value
-            key = (text, obs.subject_id)
-            prev = get(key)
-            if prev is None or obs.time - prev >= every_td:
-                last_stored[key] = obs.time
+            last = (
+                aircraft if kind is SubjectKind.AIRCRAFT
+                else vessels if kind is SubjectKind.VESSEL
+                else by_kind.setdefault(kind.value, {})
+            )
+            sid = obs.subject_id
+            prev = last.get(sid)
+            if prev is None or t - prev >= every:
+                last[sid] = t
                 append(obs)
         return keep
 
@@ -308,6 +312,7 @@ class Pipeline:
         self,
         changes: list[IncidentChange],
         accepted: Sequence[Observation],
+        t_s: Sequence[float],
         vessel_info: list[VesselInfo],
         stats: PipelineStats,
         checkpoint: tuple[str, dict[str, Any]] | None,
@@ -319,7 +324,7 @@ class Pipeline:
             return
         batch = StoreBatch(
             changes=changes,
-            observations=self._sample(accepted),
+            observations=self._sample(accepted, t_s),
             vessel_info=vessel_info,
             feed_health=health_states,
             outages=outages,
