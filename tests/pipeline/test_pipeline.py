@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from monitor.capture import CaptureWriter
 from monitor.detectors.feed_health import FeedStaleDetector
 from monitor.detectors.incursion import IncursionDetector
@@ -142,3 +144,30 @@ def test_subjects_not_heard_for_the_idle_expiry_are_forgotten_everywhere():
     pipeline.tick(at(0) + timedelta(seconds=601))
     assert len(pipeline.tracks) == 0
     assert pipeline.geofence.subject_count == 0
+
+
+def test_one_position_per_subject_per_sample_interval_is_stored(database_url):
+    from datetime import timedelta
+
+    from monitor.pipeline import PipelineConfig
+
+    store = Store.open(database_url)
+    try:
+        pipeline = Pipeline(
+            geofence=Geofence(ZoneIndex([CLOSED]), min_dwell_s=0, exit_grace_s=0),
+            detectors=[],
+            store=store,
+            config=PipelineConfig(observation_sample_s=60.0, track_idle_expiry_s=600.0),
+        )
+        for s in (0, 30, 61, 90, 125):  # a vessel's worth of aircraft fixes, seconds apart
+            pipeline.process([v2_record(at(seconds=s), [v2_aircraft("0d0abc", -70.0 + s / 1000, 11.0)])])
+        # an expired subject starts afresh: its first fix after the gap is stored
+        pipeline.tick(at(seconds=125) + timedelta(seconds=601))
+        pipeline.process([v2_record(at(seconds=740), [v2_aircraft("0d0abc", -69.0, 11.0)])])
+        pipeline.flush()
+        stored = [row.observed_at for row in store.observations_for("0d0abc")]
+        # each fix is 0.4 s older than its body (``seen_pos``)
+        offsets = [(t.replace(tzinfo=None) - at().replace(tzinfo=None)).total_seconds() + 0.4 for t in stored]
+        assert offsets == pytest.approx([0.0, 61.0, 125.0, 740.0])
+    finally:
+        store.close()
