@@ -445,7 +445,7 @@ class Pipeline:
             if ch.action is ChangeAction.CLOSE:
                 self.open.remove(ch.dedupe_key)
                 continue
-            cur = self.open.by_key.get(ch.dedupe_key)
+            cur = self.open.get(ch.dedupe_key)
             if cur is None:
                 self.open.put(OpenIncident(
                     dedupe_key=ch.dedupe_key,

@@ -18,12 +18,11 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from operator import itemgetter
 
 from monitor.detectors.base import DetectionBatch
 from monitor.domain import Observation
-from monitor.timeutil import utc_from_epoch_s
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ class LiveView:
             _put(self._vessels, obs, batch.vessel_index)
             if now_s - self._swept_s >= self.sweep_every_s:
                 self._swept_s = now_s
-                cut = utc_from_epoch_s(now_s - self.max_age_s)
+                cut = now - timedelta(seconds=self.max_age_s)
                 _expire(self._aircraft, cut)
                 _expire(self._vessels, cut)
             self._at = now
