@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -39,8 +39,9 @@ from monitor.domain import (
     ZoneKind,
     ZoneVersion,
 )
-from monitor.errors import ParseError, StoreError
+from monitor.errors import StoreError
 from monitor.feeds.base import ParseFn
+from monitor.feeds.batch import ParsedRecords, complete, parse_records
 from monitor.feeds.mid import flag_state
 from monitor.feeds.registry import make_parser
 from monitor.pipeline.health import FeedHealthBook
@@ -179,51 +180,58 @@ class Pipeline:
         }
 
     def parse(
-        self, records: Iterable[CaptureRecord], stats: PipelineStats
+        self,
+        records: Sequence[CaptureRecord],
+        stats: PipelineStats,
+        parsed: ParsedRecords | None = None,
     ) -> tuple[list[Observation], list[VesselInfo], list[ZoneVersion]]:
-        observations: list[Observation] = []
-        vessel_info: list[VesselInfo] = []
-        zones: list[ZoneVersion] = []
-        for rec in records:
+        """Parse ``records`` (or take ``parsed``, what a parse worker made of them, parsing
+        the records it left) and account for each record: feed health, counts, notices."""
+        if parsed is None:
+            parsed = parse_records(records, self._parser)
+        else:
+            parsed = complete(records, parsed, self._parser)
+        if len(parsed.outcomes) != len(records):
+            raise ValueError(
+                f"{len(parsed.outcomes)} parse outcome(s) for a batch of {len(records)} record(s)"
+            )
+        health = self.health
+        for rec, outcome in zip(records, parsed.outcomes, strict=True):
             stats.records += 1
             source = rec.source_name
-            try:
-                result = self._parser(rec.feed, source)(
-                    rec.body, received_at=rec.received_at, source=source, record_ref=rec.ref
-                )
-            except ParseError as exc:
-                stats.unusable_bodies[f"{rec.feed}:{exc.reason}"] += 1
-                self.health.parse_failed(source, rec.feed, rec.received_at, exc.reason, exc.detail)
+            if outcome.failure is not None:
+                if outcome.bug:  # a parser bug must not stop the monitor: log it loudly
+                    log.error(
+                        "parser for %s failed on record %s:\n%s", rec.feed, rec.ref, outcome.detail
+                    )
+                stats.unusable_bodies[f"{rec.feed}:{outcome.failure}"] += 1
+                detail = outcome.detail.strip().rsplit("\n", 1)[-1] if outcome.bug else outcome.detail
+                health.parse_failed(source, rec.feed, rec.received_at, outcome.failure, detail)
                 continue
-            except Exception as exc:  # a parser bug must not stop the monitor: log it loudly
-                log.exception("parser for %s failed on record %s", rec.feed, rec.ref)
-                stats.unusable_bodies[f"{rec.feed}:parser_bug"] += 1
-                self.health.parse_failed(source, rec.feed, rec.received_at, "parser_bug", repr(exc))
-                continue
-            for reason, n in result.errors.items():
-                stats.parse_errors[f"{rec.feed}:{reason}"] += n
-            if result.error_samples:
-                log.debug("feed %s skipped items: %s", source, "; ".join(result.error_samples[:5]))
-            self.health.data(
-                source,
-                rec.feed,
-                rec.received_at,
-                items=len(result.observations) + len(result.vessel_info),
-                errors=result.errors,
+            if outcome.errors:
+                for reason, n in outcome.errors.items():
+                    stats.parse_errors[f"{rec.feed}:{reason}"] += n
+            if outcome.error_samples:
+                log.debug("feed %s skipped items: %s", source, "; ".join(outcome.error_samples))
+            health.data(
+                source, rec.feed, rec.received_at, items=outcome.items, errors=outcome.errors or {}
             )
-            observations.extend(result.observations)
-            vessel_info.extend(result.vessel_info)
-            zones.extend(result.zone_versions)
-            for notice in result.notices:
-                self.notices[notice.ref] = notice
-            stats.notices += len(result.notices)
-        return observations, vessel_info, zones
+        for notice in parsed.notices:
+            self.notices[notice.ref] = notice
+        stats.notices += len(parsed.notices)
+        return parsed.observations, parsed.vessel_info, parsed.zone_versions
 
     # --- one batch ----------------------------------------------------------------------------
 
     def process(
-        self, records: Sequence[CaptureRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
+        self,
+        records: Sequence[CaptureRecord],
+        *,
+        checkpoint: tuple[str, dict[str, Any]] | None = None,
+        parsed: ParsedRecords | None = None,
     ) -> PipelineStats:
+        """Run one batch; ``parsed`` is what a parse worker (``monitor.feeds.ahead``) made
+        of ``records`` already, whose bodies it may have dropped."""
         started = time.perf_counter()
         stats = PipelineStats()
         # a backlog left while the database was away is stored first (raises while it is
@@ -232,7 +240,7 @@ class Pipeline:
         # failure found then loses neither.
         if self._unsaved:
             self.flush(stats)
-        observations, vessel_info, zones = self.parse(records, stats)
+        observations, vessel_info, zones = self.parse(records, stats, parsed)
         if zones:
             self._add_zones(zones, records)
             stats.zone_versions += len(zones)

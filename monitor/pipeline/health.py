@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -114,7 +115,7 @@ class FeedHealthBook:
     # --- pipeline ----------------------------------------------------------------------------
 
     def data(
-        self, source: str, kind: str, at: datetime, *, items: int, errors: Counter[str]
+        self, source: str, kind: str, at: datetime, *, items: int, errors: Mapping[str, int]
     ) -> None:
         """A record arrived (data time ``at``) and was parsed into ``items`` items."""
         st = self._get(source, kind)
