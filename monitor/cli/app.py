@@ -104,6 +104,13 @@ def replay(
         Path | None,
         typer.Option(help="Ground-truth labels (a scenario's *_labels.json): print precision and recall."),
     ] = None,
+    parse_worker: Annotated[
+        bool | None,
+        typer.Option(
+            "--parse-worker/--no-parse-worker",
+            help="Read and parse the file in a second process, one batch ahead; default: for files of 8 MB and more on a machine with two cores or more.",
+        ),
+    ] = None,
 ) -> None:
     """Run a capture file through the whole pipeline and store the incidents."""
     from monitor.service.replay import replay as run_replay
@@ -137,7 +144,7 @@ def replay(
 
             report = run_replay(
                 runtime.pipeline, capture, speed=speed, resume=resume, progress=on_progress,
-                finish_s=finish_s,
+                finish_s=finish_s, parse_worker=parse_worker,
             )
     finally:
         runtime.close()
@@ -167,6 +174,7 @@ def _report_dict(report) -> dict:  # type: ignore[no-untyped-def]
         "unusable_bodies": dict(s.unusable_bodies),
         "skipped_items": dict(s.parse_errors),
         "wall_s": round(report.wall_s, 3),
+        "parse_worker": report.parse_worker,
     }
 
 
@@ -176,6 +184,7 @@ def _print_replay_report(report) -> None:  # type: ignore[no-untyped-def]
         f"[bold]{report.path.name}[/]: {s.records} records, {s.observations} observations "
         f"({s.accepted} after fusion), {s.opened} incidents opened, {s.changes} changes, "
         f"{s.zone_versions} zone versions from feeds, in {report.wall_s:.1f} s"
+        + (" (read and parsed in a worker process)" if report.parse_worker else "")
     )
     if report.skipped_lines:
         console.print(f"resumed: {report.skipped_lines} lines already replayed were skipped")

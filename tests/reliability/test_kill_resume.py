@@ -255,7 +255,14 @@ def _stored_line(engine: Engine, checkpoint: str) -> int | None:
 
 
 def run_and_kill(
-    url: str, engine: Engine, ref: Reference, rng: random.Random, workdir: Path, *, resume: bool
+    url: str,
+    engine: Engine,
+    ref: Reference,
+    rng: random.Random,
+    workdir: Path,
+    *,
+    resume: bool,
+    extra: tuple[str, ...] = (),
 ) -> int:
     """Start a replay, SIGKILL it at a random point past what is stored; the stored line."""
     already = _stored_line(engine, ref.checkpoint) or 0
@@ -264,7 +271,7 @@ def run_and_kill(
     log = workdir / f"killed-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            _replay_command(url, ref.capture, *(["--resume"] if resume else [])),
+            _replay_command(url, ref.capture, *(["--resume"] if resume else []), *extra),
             cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
         )
         try:
@@ -292,10 +299,12 @@ def run_and_kill(
     return line
 
 
-def run_to_end(url: str, ref: Reference, workdir: Path) -> dict[str, Any]:
+def run_to_end(
+    url: str, ref: Reference, workdir: Path, extra: tuple[str, ...] = ()
+) -> dict[str, Any]:
     report = workdir / "resumed-report.json"
     done = subprocess.run(
-        _replay_command(url, ref.capture, "--resume", "--report", str(report)),
+        _replay_command(url, ref.capture, "--resume", "--report", str(report), *extra),
         cwd=workdir, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -317,22 +326,47 @@ def _database(backend: str, tmp_path: Path) -> Iterator[str]:
     yield from _postgis_database()
 
 
-CASES = [pytest.param("sqlite", seed, kills, id=f"sqlite-seed{seed}-kills{kills}")
+CASES = [pytest.param("sqlite", seed, kills, False, id=f"sqlite-seed{seed}-kills{kills}")
          for seed, kills in SQLITE_CASES]
-CASES.append(pytest.param("postgis", 4, 1, id="postgis-seed4-kills1", marks=pytest.mark.postgis))
+# a replay reading and parsing in a worker process: the worker outlives nothing and the
+# resumed run rebuilds its state from the worker's batches
+CASES.append(pytest.param("sqlite", 5, 2, True, id="sqlite-seed5-kills2-parse-worker"))
+CASES.append(
+    pytest.param("postgis", 4, 1, False, id="postgis-seed4-kills1", marks=pytest.mark.postgis)
+)
 
 
-@pytest.mark.parametrize(("backend", "seed", "kills"), CASES)
+def _parse_workers() -> list[int]:
+    """Process ids of the parse workers running on this machine (by command line: a killed
+    replay's worker is re-parented, so its parent id tells nothing)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if b"monitor.feeds.ahead" in cmd and state[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(("backend", "seed", "kills", "worker"), CASES)
 def test_sigkill_mid_replay_then_resume_gives_the_uninterrupted_result(
-    reference: Reference, tmp_path: Path, backend: str, seed: int, kills: int
+    reference: Reference, tmp_path: Path, backend: str, seed: int, kills: int, worker: bool
 ) -> None:
+    extra = ("--parse-worker",) if worker else ("--no-parse-worker",)
     rng = random.Random(seed)
     databases = _database(backend, tmp_path)
     url = next(databases)
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         for attempt in range(kills):
-            line = run_and_kill(url, engine, reference, rng, tmp_path, resume=attempt > 0)
+            line = run_and_kill(
+                url, engine, reference, rng, tmp_path, resume=attempt > 0, extra=extra
+            )
             assert line < reference.last_line
             stored = read_stored(engine, reference.checkpoint)
             assert_consistent(engine, stored)
@@ -342,7 +376,13 @@ def test_sigkill_mid_replay_then_resume_gives_the_uninterrupted_result(
             now = stored.without_checkpoint()
             assert now == expected, _difference(now, expected)
 
-        report = run_to_end(url, reference, tmp_path)
+        if worker:  # the killed replay's worker stops once its reader has gone
+            deadline = time.monotonic() + 20
+            while _parse_workers() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _parse_workers(), "a killed replay left its parse worker running"
+        report = run_to_end(url, reference, tmp_path, extra)
+        assert report["parse_worker"] is worker
         assert report["records"] == reference.records - line  # nothing stored was redone
         final = read_stored(engine, reference.checkpoint)
         assert_consistent(engine, final)
