@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -52,9 +53,9 @@ from monitor.config import Settings  # noqa: E402
 TARGET_RSS_BYTES = 1024**3
 
 
-def proc_status(field: str) -> int:
-    """``VmRSS`` / ``VmHWM`` of this process, in bytes."""
-    with open("/proc/self/status") as f:
+def proc_status(field: str, pid: int | str = "self") -> int:
+    """``VmRSS`` / ``VmHWM`` of this process (or of ``pid``), in bytes."""
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
@@ -180,6 +181,38 @@ def round_records(
             records = []
     if records:
         yield records
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The rounds of ``bench_load.py`` as a picklable source (it can run in the parse
+    worker, ``monitor.feeds.ahead``): ``warm_rounds`` rounds ``warm_step_s`` apart
+    (phase ``"warm"``), then endless rounds ``step_s`` apart (``"load"``). Each meta is
+    ``(phase, bytes)``: what building the subjects added to the resident set of the
+    process running the source (the generator's own state, not the monitor's)."""
+
+    aircraft: int
+    vessels: int
+    seed: int
+    warm_rounds: int
+    warm_step_s: float
+    step_s: float
+
+    def __call__(self) -> Iterator[tuple[list[CaptureRecord], tuple[str, int]]]:
+        gc.collect()
+        before = proc_status("VmRSS")
+        ac, vs = subjects(self.aircraft, self.vessels, self.seed)
+        gc.collect()
+        state = proc_status("VmRSS") - before
+        for k in range(self.warm_rounds):
+            for batch in round_records(ac, vs, k, step_s=self.warm_step_s, raw=True):
+                yield batch, ("warm", state)
+        offset_s = self.warm_rounds * self.warm_step_s
+        k = 0
+        while True:
+            for batch in round_records(ac, vs, k, step_s=self.step_s, raw=True, offset_s=offset_s):
+                yield batch, ("load", state)
+            k += 1
 
 
 def main() -> int:

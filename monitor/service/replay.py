@@ -265,9 +265,9 @@ def replay(
             )
             items = chain(first_new, items)
         for batch, place, parsed in items:
-            if place.phase == "end":
+            if place.phase == "end":  # the reader's summary; a worker's own end follows
                 end = place
-                break
+                continue
             if speed:
                 if first_data is None:
                     first_data = batch[0].received_at

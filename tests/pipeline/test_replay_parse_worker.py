@@ -66,6 +66,8 @@ def _run(capture: Path, db: Path, parse_worker: bool) -> tuple[dict, dict, dict]
     finally:
         runtime.close()
     assert report.parse_worker is parse_worker
+    if parse_worker and os.path.exists("/proc/self/status"):  # the worker's peak, as it said
+        assert (report.parse_worker_peak_rss_bytes or 0) > 10 * 1024**2
     stats = asdict(report.stats)
     stats.pop("seconds")
     return stats, health, _stored(db)
