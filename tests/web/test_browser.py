@@ -195,7 +195,8 @@ def test_history_filters_by_zone(site, page):
     pg, watch = page
     pg.goto(base + "/history")
     pg.wait_for_function("() => document.getElementById('result-count').textContent === '(6)'", timeout=20_000)
-    assert pg.query_selector("#traffic-chart svg rect.bar") is not None
+    # the traffic chart comes from its own request, which may land after the list's
+    pg.wait_for_selector("#traffic-chart svg rect.bar", state="attached", timeout=20_000)
     pg.select_option("#f-zone", "SVZM")
     pg.click("#f-apply")
     pg.wait_for_function("() => document.getElementById('result-count').textContent === '(2)'", timeout=20_000)
