@@ -7,9 +7,9 @@ Records are grouped into batches of consecutive records (at most ``batch_records
 at most ``batch_span_s`` of data time; ``monitor.capture.batches``) so the geofence runs
 vectorised while detectors still see time move in small steps. A large file is read and
 parsed in a second process one batch ahead of the pipeline (``monitor.feeds.ahead``;
-``parse_worker``), which takes a fifth of the work off the pipeline's core. Each batch's position in the file is saved as a
-checkpoint in the same transaction as its incidents, so ``--resume`` continues where a
-killed replay stopped.
+``parse_worker``), which takes a fifth of the work off the pipeline's core. Each batch's
+position in the file is saved as a checkpoint in the same transaction as its incidents,
+so ``--resume`` continues where a killed replay stopped.
 
 Resuming
 --------
