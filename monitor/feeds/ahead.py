@@ -25,7 +25,9 @@ accounts for every record exactly as when it parses itself.
   :class:`ParseWorkerError` with the worker's traceback. A worker that dies (killed,
   out of memory) raises :class:`ParseWorkerError` with its exit code; nothing the
   pipeline has stored is lost, and a replay resumes from its checkpoint.
-- A worker whose reader has gone (the caller was killed) stops at its next send.
+- A worker whose reader has gone (the caller was killed) stops at its next send. It
+  ignores SIGINT: Ctrl-C in a terminal reaches the whole process group, and the caller
+  stops the worker when it stops.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import traceback
@@ -250,6 +253,8 @@ class ParseAhead(Generic[Meta]):
 def _main(argv: list[str]) -> int:
     """The worker's entry point: the pipe's file descriptor as argument, the pickled
     caller's ``sys.path`` then ``(source, defer)`` on standard input."""
+    # Ctrl-C reaches the whole process group: the caller decides, and closes the worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(int(argv[1]), readable=False)
     path = pickle.load(sys.stdin.buffer)
     sys.path[:] = [*path, *(p for p in sys.path if p not in path)]

@@ -221,6 +221,19 @@ def test_a_killed_worker_is_reported_with_its_exit_code() -> None:
                 next(it)
 
 
+def test_ctrl_c_is_left_to_the_caller() -> None:
+    with ParseAhead(Batches(_mixed_batches()[:1], then="forever")) as ahead:
+        it = iter(ahead)
+        _, _, first = next(it)
+        assert first.observations
+        time.sleep(0.2)  # past its start-up
+        os.kill(ahead.pid, signal.SIGINT)
+        time.sleep(0.2)
+        for _ in range(5):  # still parsing
+            _, _, parsed = next(it)
+            assert parsed.observations == first.observations
+
+
 def test_close_stops_a_worker_that_would_run_forever() -> None:
     ahead = ParseAhead(Batches(_mixed_batches()[:1], then="forever"))
     it = iter(ahead)
