@@ -193,7 +193,15 @@ def use_parse_worker(path: Path, parse_worker: bool | None) -> bool:
         size = path.stat().st_size
     except OSError:
         return False
-    return (os.cpu_count() or 1) >= 2 and size >= PARSE_WORKER_MIN_BYTES
+    return _usable_cores() >= 2 and size >= PARSE_WORKER_MIN_BYTES
+
+
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def replay(

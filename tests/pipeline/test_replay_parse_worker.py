@@ -101,7 +101,7 @@ def test_the_worker_is_used_for_large_files_unless_told(tmp_path: Path) -> None:
     big = tmp_path / "big.jsonl"
     with big.open("wb") as f:
         f.truncate(PARSE_WORKER_MIN_BYTES)
-    assert use_parse_worker(big, None) is ((os.cpu_count() or 1) >= 2)
+    assert use_parse_worker(big, None) is (len(os.sched_getaffinity(0)) >= 2)
     assert not use_parse_worker(big, False)
 
 
