@@ -138,3 +138,13 @@ def test_the_cli_says_when_a_worker_read_the_file(capture: Path, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "(read and parsed in a worker process)" in result.output
     assert b'"parse_worker": true' in report.read_bytes()
+
+
+def test_no_worker_on_a_process_pinned_to_one_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as f:
+        f.truncate(PARSE_WORKER_MIN_BYTES)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert not use_parse_worker(big, None)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert use_parse_worker(big, None)
