@@ -50,9 +50,8 @@ import msgspec
 from monitor.capture import CaptureRecord
 from monitor.domain import Observation, SubjectKind
 from monitor.errors import MonitorError
-from monitor.feeds.base import ParseFn
 from monitor.feeds.batch import ParsedRecords, parse_records
-from monitor.feeds.registry import make_parser
+from monitor.feeds.registry import StreamParsers
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +118,7 @@ def _work(
     defer: frozenset[str],
 ) -> None:
     """The worker process: read, parse, send; then an end marker (or the error)."""
-    parsers: dict[tuple[str, str], ParseFn] = {}
-
-    def parser_for(kind: str, source_name: str) -> ParseFn:
-        parser = parsers.get((kind, source_name))
-        if parser is None:
-            parser = parsers[(kind, source_name)] = make_parser(kind)
-        return parser
-
+    parser_for = StreamParsers()
     try:
         for records, meta in source():
             parsed = parse_records(records, parser_for, defer=defer)

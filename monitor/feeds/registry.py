@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from monitor.feeds.base import ParseFn
@@ -43,3 +43,21 @@ def make_parser(kind: str, *, fir_boundaries: Mapping[str, Any] | None = None) -
     else:
         parser = factory()
     return parser
+
+
+class StreamParsers:
+    """One parser per (capture kind, source), made on first use and kept: a parser may hold
+    state between bodies of its stream. Call it as a
+    :data:`monitor.feeds.batch.ParserFor`. ``fir_boundaries`` is asked when a parser is
+    made (the pipeline's zone set at that moment)."""
+
+    def __init__(self, fir_boundaries: Callable[[], Mapping[str, Any]] | None = None) -> None:
+        self._fir_boundaries = fir_boundaries
+        self._parsers: dict[tuple[str, str], ParseFn] = {}
+
+    def __call__(self, kind: str, source: str) -> ParseFn:
+        parser = self._parsers.get((kind, source))
+        if parser is None:
+            firs = self._fir_boundaries() if self._fir_boundaries is not None else None
+            parser = self._parsers[(kind, source)] = make_parser(kind, fir_boundaries=firs)
+        return parser

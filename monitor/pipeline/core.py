@@ -40,10 +40,9 @@ from monitor.domain import (
     ZoneVersion,
 )
 from monitor.errors import StoreError
-from monitor.feeds.base import ParseFn
 from monitor.feeds.batch import ParsedRecords, complete, parse_records
 from monitor.feeds.mid import flag_state
-from monitor.feeds.registry import make_parser
+from monitor.feeds.registry import StreamParsers
 from monitor.pipeline.health import FeedHealthBook
 from monitor.pipeline.live import LiveView
 from monitor.store import AppliedChange, OutboxEntry, Store, StoreBatch
@@ -135,7 +134,7 @@ class Pipeline:
         #: running totals of every batch (read by the metrics collector)
         self.totals = PipelineStats()
         self.listeners: list[ChangeListener] = []
-        self._parsers: dict[tuple[str, str], ParseFn] = {}
+        self._parser = StreamParsers(self._fir_boundaries)
         #: subject kind -> subject id -> epoch seconds of its last stored fix
         self._last_stored: dict[str, dict[str, float]] = {}
         self._series_stored: dict[tuple[datetime, str], int] = {}
@@ -162,13 +161,6 @@ class Pipeline:
                     seed(store.traffic_series(zone_id))
 
     # --- parsing ----------------------------------------------------------------------------
-
-    def _parser(self, kind: str, source: str) -> ParseFn:
-        key = (kind, source)
-        parser = self._parsers.get(key)
-        if parser is None:
-            parser = self._parsers[key] = make_parser(kind, fir_boundaries=self._fir_boundaries())
-        return parser
 
     def _fir_boundaries(self) -> dict[str, Any]:
         """FIR code -> polygon from the zone set (``FIR-SVZM`` -> ``SVZM``), for NOTAMs that

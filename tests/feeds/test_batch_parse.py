@@ -100,3 +100,20 @@ def test_outcomes_for_another_batch_are_refused() -> None:
     parsed = parse_records(records, _fake_parser, defer=frozenset({"nga_msi"}))
     with pytest.raises(ValueError, match="7 parse outcome"):
         complete(records[:3], parsed, _fake_parser)
+
+
+def test_stream_parsers_keep_one_parser_per_kind_and_source() -> None:
+    from monitor.feeds.registry import StreamParsers
+
+    asked: list[int] = []
+
+    def firs() -> dict:
+        asked.append(1)
+        return {}
+
+    parsers = StreamParsers(firs)
+    a = parsers("ais_nmea", "rx1")
+    assert parsers("ais_nmea", "rx1") is a  # its multi-part state lives on
+    assert parsers("ais_nmea", "rx2") is not a
+    assert parsers("faa_nms", "faa") is parsers("faa_nms", "faa")
+    assert len(asked) == 3  # the zone set is read once per parser made

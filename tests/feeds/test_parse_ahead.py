@@ -29,7 +29,7 @@ from monitor.feeds.ahead import (
     encode_observations,
 )
 from monitor.feeds.batch import parse_records
-from monitor.feeds.registry import make_parser
+from monitor.feeds.registry import StreamParsers
 from tests.pipeline.fixtures import v2_aircraft, v2_record
 
 T0 = datetime(2025, 11, 24, 12, 0, tzinfo=UTC)
@@ -62,15 +62,6 @@ class Batches:
                 i += 1
 
 
-def _parsers() -> dict:
-    cache: dict = {}
-
-    def parser_for(kind: str, source: str):  # type: ignore[no-untyped-def]
-        return cache.setdefault((kind, source), make_parser(kind))
-
-    return parser_for  # type: ignore[return-value]
-
-
 def _mixed_batches() -> tuple[tuple[CaptureRecord, ...], ...]:
     """ADS-B v2 (a raw-JSON body, as replay reads it), aisstream frames, an NGA MSI
     warning body (deferred), an unusable body, and NMEA text."""
@@ -95,7 +86,7 @@ def _mixed_batches() -> tuple[tuple[CaptureRecord, ...], ...]:
 
 
 def test_parsed_positions_survive_the_columns_unchanged_and_share_their_strings() -> None:
-    parsed = parse_records([r for b in _mixed_batches() for r in b], _parsers())
+    parsed = parse_records([r for b in _mixed_batches() for r in b], StreamParsers())
     obs = parsed.observations
     assert len(obs) > 300 and {o.subject_kind for o in obs} == {SubjectKind.AIRCRAFT, SubjectKind.VESSEL}
     back = decode_observations(encode_observations(obs))
@@ -160,7 +151,7 @@ def test_any_positions_round_trip(obs: list[Observation]) -> None:
 
 def test_the_worker_parses_as_the_pipeline_would() -> None:
     batches = _mixed_batches()
-    local = [parse_records(b, _parsers(), defer=DEFERRED_KINDS) for b in batches]
+    local = [parse_records(b, StreamParsers(), defer=DEFERRED_KINDS) for b in batches]
     with ParseAhead(Batches(batches)) as ahead:
         got = list(ahead)
     assert [meta for _, meta, _ in got] == [0, 1]
