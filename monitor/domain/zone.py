@@ -13,16 +13,27 @@ the next version of that zone by that authority. Versions from *different* autho
 coexist (the FAA advisory and the EASA bulletin are both in force); the governing
 version at ``t`` is the most restrictive of them (see :func:`governing`). A ``lifted``
 version ends its authority's previous version and restricts nothing itself.
+
+Whom a version binds
+--------------------
+Where a zone is says nothing of whom its rule binds. Each version carries a
+:class:`BindingScope` as its authority states it: every aircraft, civil aircraft only, one
+State's operators (the FAA's wording for US operators), named carriers, or nobody (an
+advisory, a caution, a political statement). :meth:`BindingScope.binds` answers for one
+aircraft's :class:`~monitor.domain.identity.AircraftIdentity`: bound, possibly bound (the
+identity is too thin to tell) or not bound, with the reason a person reads.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from monitor.domain.identity import AircraftIdentity
 from monitor.domain.incident import Severity
 
 
@@ -38,20 +49,28 @@ class ZoneKind(StrEnum):
 
 
 class ZoneStatus(StrEnum):
-    """How binding the zone is, from most to least restrictive."""
+    """The kind of rule, from most to least restrictive.
+
+    ``prohibited``: a prohibition (a NOTAM or regulation forbidding flight); ``closed``: a
+    closure by the authority of the airspace; ``advisory``: an advisory or caution (a NOTAM
+    urging caution, an EASA CZIB); ``statement``: a political statement, no instrument;
+    ``active`` / ``informational``: areas that are watched, not rules (strike areas, FIRs).
+    """
 
     PROHIBITED = "prohibited"
     CLOSED = "closed"
     ADVISORY = "advisory"
+    STATEMENT = "statement"
     ACTIVE = "active"
     INFORMATIONAL = "informational"
     LIFTED = "lifted"
 
 
 STATUS_RANK: dict[ZoneStatus, int] = {
-    ZoneStatus.PROHIBITED: 5,
-    ZoneStatus.CLOSED: 4,
-    ZoneStatus.ADVISORY: 3,
+    ZoneStatus.PROHIBITED: 6,
+    ZoneStatus.CLOSED: 5,
+    ZoneStatus.ADVISORY: 4,
+    ZoneStatus.STATEMENT: 3,
     ZoneStatus.ACTIVE: 2,
     ZoneStatus.INFORMATIONAL: 1,
     ZoneStatus.LIFTED: 0,
@@ -76,6 +95,163 @@ class ZoneChange(StrEnum):
 
 
 UNLIMITED_FT = float("inf")
+
+
+class Bound(StrEnum):
+    """Whether a rule binds one subject."""
+
+    BOUND = "bound"
+    POSSIBLY = "possibly"
+    NOT_BOUND = "not_bound"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """The answer of :meth:`BindingScope.binds`, with the reason in words."""
+
+    verdict: Bound
+    reason: str
+
+    @property
+    def binds(self) -> bool:
+        """Bound or possibly bound: worth an incident."""
+        return self.verdict is not Bound.NOT_BOUND
+
+
+class ScopeKind(StrEnum):
+    ALL = "all"  # every aircraft, state aircraft included
+    CIVIL = "civil"  # every civil aircraft; state (military) aircraft exempt
+    OPERATORS = "operators"  # one State's operators and its registered civil aircraft
+    CARRIERS = "carriers"  # named carriers (ICAO designators)
+    NOBODY = "nobody"  # an advisory, a caution, a statement: binds no one
+
+
+_DESIGNATOR = re.compile(r"^[A-Z]{3}$")
+_ISO2 = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class BindingScope:
+    """Whom a zone version binds, as its authority states it.
+
+    Text form (zone files, the API, the CLI; :meth:`parse` / ``str``): ``all``, ``civil``,
+    ``operators:US``, ``carriers:IBE,AEA``, ``nobody``.
+
+    ``operators:XX`` is the FAA's usual wording for its own State: XX air carriers and
+    commercial operators, XX-certificated airmen, and operators of XX-registered civil
+    aircraft, except when a foreign air carrier operates them; state aircraft exempt. So an
+    aircraft is bound when its call sign names an operator of XX, or when it is registered
+    in XX and its call sign names no foreign carrier; a foreign carrier's aircraft is not,
+    wherever it is registered.
+    """
+
+    kind: ScopeKind
+    state: str | None = None
+    carriers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind is ScopeKind.OPERATORS and (
+            self.state is None or not _ISO2.match(self.state)
+        ):
+            raise ValueError(
+                f"scope operators needs a two-letter State code (operators:US), got {self.state!r}"
+            )
+        if self.kind is ScopeKind.CARRIERS and (
+            not self.carriers or not all(_DESIGNATOR.match(c) for c in self.carriers)
+        ):
+            raise ValueError(
+                "scope carriers needs ICAO three-letter designators (carriers:IBE,AEA), "
+                f"got {','.join(self.carriers) or 'none'}"
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> BindingScope:
+        """``operators:US`` -> the scope. Raises ``ValueError`` naming what is wrong."""
+        raw = text.strip()
+        head, _, rest = raw.partition(":")
+        try:
+            kind = ScopeKind(head.strip().lower())
+        except ValueError:
+            allowed = "all, civil, operators:XX, carriers:AAA,BBB, nobody"
+            raise ValueError(f"unknown scope {text!r} (one of: {allowed})") from None
+        rest = rest.strip().upper()
+        if kind is ScopeKind.OPERATORS:
+            return cls(kind, state=rest or None)
+        if kind is ScopeKind.CARRIERS:
+            carriers = tuple(sorted({c.strip() for c in rest.split(",") if c.strip()}))
+            return cls(kind, carriers=carriers)
+        if rest:
+            raise ValueError(f"scope {head!r} takes no argument (got {text!r})")
+        return cls(kind)
+
+    def __str__(self) -> str:
+        if self.kind is ScopeKind.OPERATORS:
+            return f"operators:{self.state}"
+        if self.kind is ScopeKind.CARRIERS:
+            return "carriers:" + ",".join(self.carriers)
+        return self.kind.value
+
+    def describe(self) -> str:
+        """Whom it binds, in words."""
+        if self.kind is ScopeKind.ALL:
+            return "all aircraft, state aircraft included"
+        if self.kind is ScopeKind.CIVIL:
+            return "all civil aircraft (state aircraft exempt)"
+        if self.kind is ScopeKind.OPERATORS:
+            return (
+                f"{self.state} operators and {self.state}-registered civil aircraft "
+                "(foreign carriers and state aircraft exempt)"
+            )
+        if self.kind is ScopeKind.CARRIERS:
+            return "the carriers " + ", ".join(self.carriers)
+        return "nobody (advisory or statement)"
+
+    def binds(self, who: AircraftIdentity | None) -> Binding:
+        """Whether this scope binds the aircraft ``who`` (``None``: nothing known)."""
+        if self.kind is ScopeKind.NOBODY:
+            return Binding(Bound.NOT_BOUND, "the rule binds nobody (advisory or statement)")
+        if self.kind is ScopeKind.ALL:
+            return Binding(Bound.BOUND, "the rule binds every aircraft")
+        if who is None:
+            return Binding(Bound.POSSIBLY, "identity unknown")
+        if who.military:
+            if self.kind is ScopeKind.CARRIERS:
+                return Binding(Bound.NOT_BOUND, f"{who.describe()}: not a named carrier")
+            return Binding(Bound.NOT_BOUND, f"{who.describe()}: state aircraft are exempt")
+        if self.kind is ScopeKind.CIVIL:
+            if who.military is False or who.operator_icao or who.registry_iso2:
+                return Binding(Bound.BOUND, f"{who.describe()}: civil aircraft are bound")
+            return Binding(Bound.POSSIBLY, f"{who.describe()}: civil or state not known")
+        if self.kind is ScopeKind.CARRIERS:
+            if who.operator_icao in self.carriers:
+                return Binding(Bound.BOUND, f"{who.describe()}: a named carrier")
+            if who.operator_icao:
+                return Binding(Bound.NOT_BOUND, f"{who.describe()}: not a named carrier")
+            return Binding(Bound.POSSIBLY, f"{who.describe()}: operator not known")
+        state = self.state
+        if who.operator_icao and who.operator_iso2:
+            if who.operator_iso2 == state:
+                return Binding(Bound.BOUND, f"{who.describe()}: a {state} operator")
+            return Binding(
+                Bound.NOT_BOUND, f"{who.describe()}: a foreign carrier, not a {state} operator"
+            )
+        if who.registry_iso2 == state:
+            return Binding(
+                Bound.BOUND, f"{who.describe()}: {state}-registered, no foreign carrier named"
+            )
+        if who.registry_iso2 is not None and not who.operator_icao:
+            return Binding(
+                Bound.NOT_BOUND,
+                f"{who.describe()}: registered in {who.registry_iso2}, no {state} operator named",
+            )
+        return Binding(Bound.POSSIBLY, f"{who.describe()}: operator and registry not known")
+
+
+def default_scope(status: ZoneStatus) -> BindingScope:
+    """The scope a version gets when its file names none."""
+    if status in (ZoneStatus.PROHIBITED, ZoneStatus.CLOSED):
+        return BindingScope(ScopeKind.ALL)
+    return BindingScope(ScopeKind.NOBODY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +285,21 @@ class ZoneVersion:
     recorded_at: datetime | None = None
     description: str = ""
     group: str | None = None
+    #: whom the rule binds; ``None``: by status (:func:`default_scope`)
+    scope: BindingScope | None = None
+    #: further source addresses beyond ``source_url``
+    more_sources: tuple[str, ...] = ()
+    #: what sources disagree on (both values and their sources), the area's caveats
+    notes: str = ""
+
+    @property
+    def binding_scope(self) -> BindingScope:
+        return self.scope if self.scope is not None else default_scope(self.status)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source address of this version, the main one first."""
+        return ((self.source_url,) if self.source_url else ()) + self.more_sources
 
     @property
     def key(self) -> str:

@@ -118,6 +118,11 @@ class ZoneVersionRow(SQLModel, table=True):
     description: str = ""
     zone_group: str | None = Field(default=None, max_length=80)
     origin: str = Field(default="user", max_length=20)
+    #: whom the rule binds (``BindingScope`` text); NULL: by status
+    binds: str | None = Field(default=None, max_length=400)
+    #: further source addresses, separated by spaces
+    more_sources: str = ""
+    notes: str = ""
     geom: Any = Field(sa_column=Column("geom", GeometryType(), nullable=False))
 
 

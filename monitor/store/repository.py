@@ -37,7 +37,7 @@ from monitor.domain import (
     ZoneStatus,
     ZoneVersion,
 )
-from monitor.domain.zone import UNLIMITED_FT
+from monitor.domain.zone import UNLIMITED_FT, BindingScope
 from monitor.errors import StoreError
 from monitor.store.db import make_engine, migrate
 from monitor.store.models import (
@@ -933,6 +933,9 @@ def _zone_to_row(v: ZoneVersion, recorded: datetime, origin: str) -> dict[str, A
         "description": v.description,
         "zone_group": v.group,
         "origin": origin,
+        "binds": None if v.scope is None else str(v.scope),
+        "more_sources": " ".join(v.more_sources),
+        "notes": v.notes,
         "geom": v.geometry,
     }
 
@@ -960,6 +963,9 @@ def _zone_from_row(r: Any) -> ZoneVersion:
         recorded_at=r.recorded_at,
         description=r.description,
         group=r.zone_group,
+        scope=BindingScope.parse(r.binds) if r.binds else None,
+        more_sources=tuple((r.more_sources or "").split()),
+        notes=r.notes or "",
     )
 
 

@@ -15,7 +15,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from monitor.domain.incident import Severity
-from monitor.domain.zone import AppliesTo, ZoneChange, ZoneKind, ZoneStatus, ZoneVersion
+from monitor.domain.zone import (
+    AppliesTo,
+    BindingScope,
+    ZoneChange,
+    ZoneKind,
+    ZoneStatus,
+    ZoneVersion,
+)
 from monitor.errors import ZoneError
 from monitor.timeutil import iso_z
 from monitor.zones.altitude import parse_altitude_ft
@@ -48,6 +55,7 @@ DEFAULT_SEVERITY: dict[ZoneStatus, Severity] = {
     ZoneStatus.PROHIBITED: Severity.CRITICAL,
     ZoneStatus.CLOSED: Severity.HIGH,
     ZoneStatus.ADVISORY: Severity.MEDIUM,
+    ZoneStatus.STATEMENT: Severity.LOW,
     ZoneStatus.ACTIVE: Severity.MEDIUM,
     ZoneStatus.INFORMATIONAL: Severity.INFO,
     ZoneStatus.LIFTED: Severity.INFO,
@@ -142,6 +150,9 @@ def version_from_properties(
         recorded_at=_time(props.get("recorded_at"), label, "recorded_at"),
         description=_text(props.get("description")),
         group=_text(props.get("group")) or None,
+        scope=_scope(props.get("binds"), label),
+        more_sources=_sources(props.get("more_sources"), label),
+        notes=_text(props.get("notes")),
     )
     check_version_fields(v, label)
     return v
@@ -159,6 +170,8 @@ def check_version_fields(v: ZoneVersion, label: str) -> None:
         raise ZoneError(f"{label}: confidence {v.confidence} is not in (0, 1]")
     if v.version < 0:
         raise ZoneError(f"{label}: version {v.version} is negative")
+    if v.source_url is not None and not v.source_url.startswith(("http://", "https://")):
+        raise ZoneError(f"{label}: source_url {v.source_url!r} is not an http(s) address")
 
 
 def properties_from_version(v: ZoneVersion) -> dict[str, Any]:
@@ -190,6 +203,12 @@ def properties_from_version(v: ZoneVersion) -> dict[str, Any]:
         props["description"] = v.description
     if v.group:
         props["group"] = v.group
+    if v.scope is not None:
+        props["binds"] = str(v.scope)
+    if v.more_sources:
+        props["more_sources"] = list(v.more_sources)
+    if v.notes:
+        props["notes"] = v.notes
     return props
 
 
@@ -258,6 +277,29 @@ def _enum(cls: Any, value: Any, default: Any, label: str, field: str) -> Any:
     except ValueError:
         allowed = ", ".join(m.value for m in cls)
         raise ZoneError(f"{label}: unknown {field} {value!r} (one of: {allowed})") from None
+
+
+def _scope(value: Any, label: str) -> BindingScope | None:
+    if value is None or value == "":
+        return None
+    try:
+        return BindingScope.parse(str(value))
+    except ValueError as exc:
+        raise ZoneError(f"{label}: binds: {exc}") from None
+
+
+def _sources(value: Any, label: str) -> tuple[str, ...]:
+    """Further source addresses: a list, or one text with addresses separated by spaces."""
+    if value is None or value == "":
+        return ()
+    items = value if isinstance(value, list | tuple) else str(value).split()
+    out = []
+    for item in items:
+        text = _text(item)
+        if not text.startswith(("http://", "https://")):
+            raise ZoneError(f"{label}: more_sources: {text!r} is not an http(s) address")
+        out.append(text)
+    return tuple(out)
 
 
 def _altitude(value: Any, default: float, label: str, field: str) -> float:
