@@ -30,24 +30,22 @@ def test_history_svzm_shows_versions_and_authorities(cli_store: MemoryZoneStore)
         "2026-02-19T23:59:00Z",
         "prohibited",
         "advisory",
-        "closed",
+        "statement",
+        "lifted",
     ):
         assert text in out, text
     rows = [line for line in out.splitlines() if line.startswith("│ ")]
     assert [r.split("│")[1].strip() for r in rows if r.split("│")[1].strip()] == [
-        "1",
-        "2",
-        "3",
-        "4",
+        str(n) for n in range(1, 14)
     ]
 
 
 def test_show_names_the_governing_version_at_a_time(cli_store: MemoryZoneStore) -> None:
     jan = run("show", "SVZM", "--at", "2026-01-03T12:00Z")
     assert jan.exit_code == 0
-    assert "SVZM@v3 (prohibited)" in jan.output
+    assert "SVZM@v8 (prohibited)" in jan.output
     nov = run("show", "SVZM", "--at", "2025-11-25T12:00Z")
-    assert "SVZM@v1 (advisory)" in nov.output and "KICZ A0012/25" in nov.output
+    assert "SVZM@v2 (advisory)" in nov.output and "SVZM@v1 FAA (advisory)" in nov.output
 
 
 def test_list_in_force_and_kind_filter(cli_store: MemoryZoneStore) -> None:
@@ -116,8 +114,8 @@ def test_import_kml_dry_run_stores_nothing(cli_store: MemoryZoneStore) -> None:
             ],
             "floor 20000 ft is above ceiling 10000 ft",
         ),
-        (["lift", "SVZM", "--at", "2026-02-01"], "several authorities"),
-        (["amend", "TJZS", "--from", "2026-02-01"], "nothing to amend"),
+        (["lift", "TJZS", "--at", "2026-02-01"], "was lifted by FAA"),
+        (["amend", "MPZL", "--from", "2026-02-01"], "nothing to amend"),
     ],
 )
 def test_user_mistakes_exit_2_without_traceback(
@@ -179,7 +177,9 @@ def test_declare_like_a_fir_and_amend_a_shipped_zone(cli_store: MemoryZoneStore)
     assert res.exit_code == 0, res.output
     (v,) = cli_store.versions
     assert v.key == "TTZO@v1" and v.geometry.area > 100
-    res = run("amend", "SVZM", "--authority", "EASA", "--to", "2026-03-01", "--from", "2026-01-10")
+    res = run(
+        "amend", "SVZM", "--authority", "AESA (Spain)", "--to", "2026-03-01", "--from", "2026-02-10"
+    )
     assert res.exit_code == 0, res.output
-    assert cli_store.versions[-1].key == "SVZM@v5"
-    assert cli_store.versions[-1].authority == "EASA"
+    assert cli_store.versions[-1].key == "SVZM@v14"
+    assert cli_store.versions[-1].authority == "AESA (Spain)"

@@ -31,9 +31,18 @@ def test_svzm_history_with_authorities(shipped: ZoneRegistry) -> None:
     ]
     assert rows == [
         (1, "declare", "advisory", "FAA"),
-        (2, "declare", "closed", "US President (statement, not a NOTAM)"),
-        (3, "amend", "prohibited", "FAA"),
+        (2, "declare", "advisory", "AESA (Spain)"),
+        (3, "declare", "statement", "US President (statement, not a NOTAM)"),
         (4, "declare", "advisory", "EASA"),
+        (5, "amend", "advisory", "AESA (Spain)"),
+        (6, "amend", "advisory", "FAA"),
+        (7, "amend", "advisory", "EASA"),
+        (8, "amend", "prohibited", "FAA"),
+        (9, "amend", "advisory", "FAA"),
+        (10, "lift", "lifted", "US President (statement, not a NOTAM)"),
+        (11, "lift", "lifted", "FAA"),
+        (12, "amend", "advisory", "AESA (Spain)"),
+        (13, "lift", "lifted", "EASA"),
     ]
     v1 = shipped.history("SVZM")[0]
     assert v1.source_ref == "FAA NOTAM KICZ A0012/25"
@@ -43,20 +52,24 @@ def test_svzm_history_with_authorities(shipped: ZoneRegistry) -> None:
 
 def test_in_force_and_governing_over_time(shipped: ZoneRegistry) -> None:
     assert shipped.governing("SVZM", utc(2025, 11, 20)) is None
-    assert shipped.governing("SVZM", utc(2025, 11, 25, 12)).key == "SVZM@v1"
-    assert shipped.governing("SVZM", utc(2025, 12, 1)).key == "SVZM@v2"
-    assert shipped.governing("SVZM", utc(2026, 1, 3, 12)).key == "SVZM@v3"
+    assert shipped.governing("SVZM", utc(2025, 11, 25, 12)).key in ("SVZM@v1", "SVZM@v2")
+    # the statement of 29 Nov ranks below the advisories: it binds no one
+    assert shipped.governing("SVZM", utc(2025, 12, 2)).status is ZoneStatus.ADVISORY
+    assert shipped.governing("SVZM", utc(2026, 1, 3, 12)).key == "SVZM@v8"
     keys = [v.key for v in shipped.in_force(utc(2026, 1, 3, 12), "SVZM")]
-    assert keys == ["SVZM@v2", "SVZM@v3", "SVZM@v4"]  # the FAA advisory is superseded
-    # the FAA prohibitions for US operators outside SVZM
+    # the statement, the EASA CZIB and the FAA prohibition (which ends the FAA advisory)
+    assert keys == ["SVZM@v3", "SVZM@v7", "SVZM@v8"]
+    # the FAA prohibitions for US operators outside SVZM, for 23 hours
     everywhere = {v.zone_id for v in shipped.in_force(utc(2026, 1, 3, 12))}
     assert {"TJZS", "TNCF", "TTZP", "FIR-SVZM", "STRIKE-EPAC-ACAPULCO"} <= everywhere
+    assert shipped.governing("TJZS", utc(2026, 1, 4, 6)).status is ZoneStatus.ADVISORY
+    assert shipped.governing("TJZS", utc(2026, 1, 30)) is None
 
 
 def test_latest_and_next_version(shipped: ZoneRegistry) -> None:
-    assert shipped.latest("SVZM").key == "SVZM@v4"
-    assert shipped.latest("SVZM", "FAA").key == "SVZM@v3"
-    assert shipped.next_version("SVZM") == 5
+    assert shipped.latest("SVZM").key == "SVZM@v13"
+    assert shipped.latest("SVZM", "FAA").key == "SVZM@v11"
+    assert shipped.next_version("SVZM") == 14
     assert shipped.next_version("NEW") == 1
     assert shipped.latest("NOPE") is None and shipped.history("NOPE") == []
 
@@ -107,18 +120,22 @@ def test_a_new_authority_declares_an_existing_zone() -> None:
     v = reg.declare(
         "SVZM", authority="UK CAA", valid_from=utc(2026, 1, 4), status=ZoneStatus.ADVISORY
     )
-    assert v.version == 5 and v.geometry.equals(reg.latest("SVZM").geometry)
+    assert v.version == 14 and v.geometry.equals(reg.latest("SVZM").geometry)
     assert v.kind is ZoneKind.ADVISORY_AIRSPACE  # inherited from the latest version
 
 
 def test_amend_and_lift_need_an_authority_when_several_are_live() -> None:
     reg = ZoneRegistry(load_bundled_zones())
+    reg.add([reg.declare("SVZM", authority="UK CAA", valid_from=utc(2026, 3, 1),
+                         status=ZoneStatus.ADVISORY)])
+    reg.add([reg.declare("SVZM", authority="DGAC", valid_from=utc(2026, 3, 1),
+                         status=ZoneStatus.ADVISORY)])
     with pytest.raises(ZoneError, match="several authorities"):
-        reg.lift("SVZM", at=utc(2026, 2, 1))
-    lift = reg.lift("SVZM", at=utc(2026, 2, 1), authority="FAA")
-    assert lift.authority == "FAA" and lift.status is ZoneStatus.LIFTED
+        reg.lift("SVZM", at=utc(2026, 4, 1))
+    lift = reg.lift("SVZM", at=utc(2026, 4, 1), authority="DGAC")
+    assert lift.authority == "DGAC" and lift.status is ZoneStatus.LIFTED
     reg.add([lift])
-    assert [v.key for v in reg.in_force(utc(2026, 2, 2), "SVZM")] == ["SVZM@v2", "SVZM@v4"]
+    assert [v.key for v in reg.in_force(utc(2026, 4, 2), "SVZM")] == ["SVZM@v14"]
 
 
 @pytest.mark.parametrize(
@@ -129,21 +146,25 @@ def test_amend_and_lift_need_an_authority_when_several_are_live() -> None:
             "unknown zone 'NOPE'",
         ),
         (
-            lambda r: r.amend("TJZS", valid_from=utc(2025, 1, 1), status="closed"),
+            lambda r: r.amend("MPZL", valid_from=utc(2025, 1, 1), status="closed"),
             "before the version",
         ),
-        (lambda r: r.lift("TJZS", at=utc(2026, 1, 3)), "is not after the start"),
+        (lambda r: r.lift("MPZL", at=utc(2026, 1, 16)), "is not after the start"),
         (
             lambda r: r.amend(
-                "TJZS", valid_from=utc(2026, 2, 1), floor_ft=50000.0, ceiling_ft=1000.0
+                "MPZL", valid_from=utc(2026, 2, 1), floor_ft=50000.0, ceiling_ft=1000.0
             ),
             "floor 50000 ft is above ceiling",
         ),
         (
-            lambda r: r.amend("TJZS", valid_from=utc(2026, 2, 1), status="maybe"),
+            lambda r: r.amend("MPZL", valid_from=utc(2026, 2, 1), status="maybe"),
             "unknown status 'maybe'",
         ),
-        (lambda r: r.amend("TJZS", valid_from=utc(2026, 2, 1), version=9), "set by the registry"),
+        (lambda r: r.amend("MPZL", valid_from=utc(2026, 2, 1), version=9), "set by the registry"),
+        (
+            lambda r: r.amend("TJZS", valid_from=utc(2026, 2, 1), status="closed"),
+            "was lifted by FAA",
+        ),
         (lambda r: r.declare("NEW", authority="x", valid_from=None), "give it a geometry"),
     ],
 )

@@ -10,6 +10,7 @@ calls (:mod:`.firs`, :mod:`.coast`, :mod:`.declarations`) are pure.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from pathlib import Path
@@ -20,7 +21,7 @@ import yaml
 from monitor.domain.incident import Severity
 from monitor.domain.zone import AppliesTo, ZoneKind, ZoneStatus, ZoneVersion
 from monitor.zones.build.coast import region_land, territorial_sea, venezuela_land
-from monitor.zones.build.declarations import declared_files
+from monitor.zones.build.declarations import declared_files, record_index
 from monitor.zones.build.firs import (
     LICENSE_NOTE,
     check_svzm_vertices,
@@ -86,6 +87,7 @@ def build(reference: Path, out: Path, declarations: Path | None = None) -> list[
     neighbours = {iso: g for iso, g in region_land(ne_doc).items() if iso != "VEN"}
     sea = territorial_sea(land, neighbours)
     decl = yaml.safe_load(declarations.read_text(encoding="utf-8"))
+    record = load_record(reference)
     all_land = shapely.union_all([land, *neighbours.values()])
 
     out.mkdir(parents=True, exist_ok=True)
@@ -99,10 +101,17 @@ def build(reference: Path, out: Path, declarations: Path | None = None) -> list[
 
     fir_list = fir_versions(fir_doc, firs)
     write("firs.geojson", fir_list, FIR_META, {v.key: {"license": LICENSE_NOTE} for v in fir_list})
-    for declared in declared_files(decl, firs=firs, land=all_land):
+    for declared in declared_files(decl, firs=firs, land=all_land, record=record):
         write(declared.name, declared.versions, declared.meta)
     write("venezuela.geojson", venezuela_versions(land, sea), VENEZUELA_META)
     return written
+
+
+def load_record(reference: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """The crisis record's airspace rows (``crisis/airspace_events.csv``) by date and actor."""
+    path = reference / "crisis" / "airspace_events.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return dict(record_index(csv.DictReader(fh)))
 
 
 def venezuela_versions(land: object, sea: object) -> list[ZoneVersion]:

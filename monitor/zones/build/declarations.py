@@ -1,14 +1,17 @@
 """Hand-authored declarations (``geodata/declarations.yaml``) to zone versions.
 
 Each entry carries the feature properties of :mod:`monitor.zones.fields` plus a
-``geometry`` recipe (a FIR, a FIR clipped at a meridian, a polygon, a geodesic circle) and
-an optional ``minus_land``. The file format is described at the top of the YAML file.
-Pure: the parsed YAML and the reference geometry in, versions out.
+``geometry`` recipe (a FIR, a FIR clipped at a meridian, a polygon, a geodesic circle), an
+optional ``minus_land``, and an optional ``record``: the rows of the cited crisis record
+(``shared/reference/crisis/airspace_events.csv``, keyed by ``date_utc`` and ``actor``)
+the version rests on. The first row's ``source_url`` becomes the version's, the others'
+join ``more_sources``. The file format is described at the top of the YAML file.
+Pure: the parsed YAML, the record's rows and the reference geometry in, versions out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,18 +41,64 @@ class DeclaredFile:
     versions: list[ZoneVersion]
 
 
+RecordKey = tuple[str, str]
+
+
+def record_index(rows: Iterable[Mapping[str, str]]) -> dict[RecordKey, Mapping[str, str]]:
+    """The crisis record's rows by ``(date_utc, actor)``; a repeated key is refused."""
+    out: dict[RecordKey, Mapping[str, str]] = {}
+    for row in rows:
+        key = (row["date_utc"].strip(), row["actor"].strip())
+        if key in out:
+            raise ZoneError(f"crisis record: two rows for {key[0]} {key[1]!r}")
+        out[key] = row
+    return out
+
+
+def record_keys(value: Any, label: str) -> list[RecordKey]:
+    """An entry's ``record``: a list of ``[date_utc, actor]`` pairs."""
+    if not isinstance(value, list) or not value:
+        raise ZoneError(f"{label}: record must be a list of [date_utc, actor] pairs")
+    keys = []
+    for item in value:
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise ZoneError(f"{label}: record item {item!r} is not a [date_utc, actor] pair")
+        keys.append((str(item[0]).strip(), str(item[1]).strip()))
+    return keys
+
+
+def _with_record(
+    props: dict[str, Any], record: Mapping[RecordKey, Mapping[str, str]], label: str
+) -> dict[str, Any]:
+    keys = record_keys(props.pop("record"), label)
+    urls: list[str] = []
+    for key in keys:
+        row = record.get(key)
+        if row is None:
+            raise ZoneError(f"{label}: record {list(key)} is not a row of the crisis record")
+        url = row["source_url"].strip()
+        if url and url not in urls:
+            urls.append(url)
+    extra = [u for u in props.get("more_sources") or [] if u not in urls]
+    props.setdefault("source_url", urls[0] if urls else None)
+    props["more_sources"] = [u for u in urls if u != props["source_url"]] + extra
+    return props
+
+
 def declared_files(
     doc: Mapping[str, Any],
     *,
     firs: Mapping[str, BaseGeometry],
     land: BaseGeometry,
+    record: Mapping[RecordKey, Mapping[str, str]] | None = None,
 ) -> list[DeclaredFile]:
     """Build the versions of every file listed in the declarations document.
 
     Raises
     ------
     ZoneError
-        Naming the file and entry (index and zone id) at fault.
+        Naming the file and entry (index and zone id) at fault, or a ``record`` row that
+        the crisis record does not hold.
     """
     files = doc.get("files")
     if not isinstance(files, Mapping) or not files:
@@ -64,6 +113,8 @@ def declared_files(
                 geom = geom.difference(land)
             geom, _ = check_area(snap(geom), label)
             props = {k: v for k, v in entry.items() if k not in ("geometry", "minus_land")}
+            if "record" in props:
+                props = _with_record(props, record or {}, label)
             versions.append(version_from_properties(props, geom, label=label))
         out.append(
             DeclaredFile(name=str(file_name), meta=dict(spec.get("meta") or {}), versions=versions)
