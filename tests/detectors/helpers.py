@@ -8,6 +8,7 @@ from datetime import datetime
 
 from monitor.detectors.base import DetectionBatch, MonitorState, OpenIncidents
 from monitor.domain import ChangeAction, IncidentChange, Observation, OpenIncident, ZoneVersion
+from monitor.domain.zone import effective_intervals
 from monitor.geofence.types import Transition
 from monitor.pipeline.health import FeedHealthBook
 from monitor.tracks import TrackStore
@@ -30,8 +31,22 @@ class NoZones:
         return float("inf")
 
 
-def make_state() -> MonitorState:
-    return MonitorState(tracks=TrackStore(), zones=NoZones(), open=OpenIncidents(), feeds=FeedHealthBook())
+class ListZones(NoZones):
+    """Versions in force by their effective intervals (supersession included)."""
+
+    def __init__(self, versions: Sequence[ZoneVersion]) -> None:
+        self.spans = effective_intervals(versions)
+
+    def in_force(self, at: datetime) -> list[ZoneVersion]:
+        return [
+            v for v, start, end in self.spans
+            if v.restricts and (start is None or start <= at) and (end is None or at < end)
+        ]
+
+
+def make_state(zones: Sequence[ZoneVersion] = ()) -> MonitorState:
+    lookup = ListZones(zones) if zones else NoZones()
+    return MonitorState(tracks=TrackStore(), zones=lookup, open=OpenIncidents(), feeds=FeedHealthBook())
 
 
 def batch(obs: Sequence[Observation], transitions: Sequence[Transition] = ()) -> DetectionBatch:
