@@ -76,7 +76,7 @@ from monitor.domain import (
     ZoneStatus,
     ZoneVersion,
 )
-from monitor.domain.zone import UNLIMITED_FT
+from monitor.domain.zone import UNLIMITED_FT, BindingScope, ScopeKind
 from monitor.errors import ConfigError, FeedError, ParseError, ZoneError
 from monitor.feeds.base import ParseFn, PollingAdapter, PollResult
 from monitor.feeds.http import OAuthClientCredentials, fetch, response_to_record
@@ -104,6 +104,26 @@ _ADVISORY_WORDS = re.compile(
     r"\b(HAZARD\w*|CAUTION|DANGER\w*|MILITARY ACTIVITY|EXERCISE\w*|GNSS|GPS)\b"
 )
 _AIRSPACE_WORDS = re.compile(r"\b(AIRSPACE|FIR|FLIGHT INFORMATION REGION|UIR|CTA)\b")
+
+#: the FAA's wording for whom its prohibitions abroad bind (14 CFR Part 91 SFARs and the
+#: KICZ prohibition NOTAMs): U.S. air carriers and commercial operators, persons exercising
+#: FAA airman certificates, operators of U.S.-registered civil aircraft
+_US_OPERATOR_WORDS = re.compile(
+    r"\bU\.?S\.? (?:AIR CARRIERS|COMMERCIAL OPERATORS|CIVIL AVIATION|OPERATORS|AIRLINES)"
+    r"|\bU\.?S\.?[- ]REGISTERED\b|\bREGISTERED IN THE UNITED STATES\b"
+    r"|AIRMAN CERTIFICATE ISSUED BY THE FAA"
+)
+
+
+def scope_of(status: ZoneStatus, text: str) -> BindingScope:
+    """Whom a NOTAM binds: an advisory nobody; a prohibition or closure that names U.S.
+    operators only those (``operators:US``), otherwise every civil aircraft."""
+    if status not in (ZoneStatus.PROHIBITED, ZoneStatus.CLOSED):
+        return BindingScope(ScopeKind.NOBODY)
+    if _US_OPERATOR_WORDS.search(text.upper()):
+        return BindingScope(ScopeKind.OPERATORS, state="US")
+    return BindingScope(ScopeKind.CIVIL)
+
 
 _STATUS_SEVERITY = {
     ZoneStatus.PROHIBITED: Severity.CRITICAL,
@@ -391,6 +411,7 @@ def _one(
             change=ZoneChange.AMEND if ntype == "R" else ZoneChange.DECLARE,
             description=text.strip()[:2000],
             group="notam",
+            scope=scope_of(cls.status, text),
         )
     )
 

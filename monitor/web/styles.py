@@ -33,6 +33,7 @@ ZONE_STATUS_WEIGHT: dict[str, float] = {
     "prohibited": 3.0,
     "closed": 2.5,
     "advisory": 1.6,
+    "statement": 1.0,
     "active": 1.6,
     "informational": 1.0,
     "lifted": 0.6,

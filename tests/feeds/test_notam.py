@@ -15,7 +15,13 @@ from shapely.geometry import Point, box, shape
 from monitor.domain import ZoneKind, ZoneStatus
 from monitor.domain.incident import Severity
 from monitor.errors import ConfigError, FeedError, ParseError
-from monitor.feeds.notam import NmsNotamAdapter, classify, geometry_from_text, make_parser
+from monitor.feeds.notam import (
+    NmsNotamAdapter,
+    classify,
+    geometry_from_text,
+    make_parser,
+    scope_of,
+)
 
 #: a stand-in for the SVZM boundary (the real one is in geodata / ../shared)
 SVZM_BOX = box(-73.0, 0.6, -58.0, 15.7)
@@ -226,3 +232,27 @@ def test_adapter_html_is_a_feed_error() -> None:
     with pytest.raises(FeedError) as info:
         asyncio.run(run())
     assert info.value.reason == "html_body"
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "expected"),
+    [
+        (
+            ZoneStatus.PROHIBITED,
+            "ALL U.S. AIR CARRIERS AND COMMERCIAL OPERATORS; ALL PERSONS EXERCISING THE "
+            "PRIVILEGES OF AN AIRMAN CERTIFICATE ISSUED BY THE FAA; AND ALL OPERATORS OF "
+            "AIRCRAFT REGISTERED IN THE UNITED STATES ARE PROHIBITED FROM OPERATING IN THE "
+            "MAIQUETIA FIR (SVZM) AT ALL ALTITUDES",
+            "operators:US",
+        ),
+        (ZoneStatus.CLOSED, "AIRSPACE CLSD WI AN AREA DEFINED AS 1030N06700W ...", "civil"),
+        (
+            ZoneStatus.ADVISORY,
+            "U.S. CIVIL AVIATION OPERATORS ARE ADVISED TO EXERCISE CAUTION WHEN OPERATING IN "
+            "THE MAIQUETIA FIR",
+            "nobody",
+        ),
+    ],
+)
+def test_whom_a_notam_binds(status: ZoneStatus, text: str, expected: str) -> None:
+    assert str(scope_of(status, text)) == expected
