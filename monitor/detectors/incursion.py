@@ -69,6 +69,12 @@ POSSIBLY_SEVERITY = {
 Identify = Callable[[Observation], AircraftIdentity]
 
 
+def _then(details: object, note: str) -> str:
+    """The sentence an incursion opened with, then what ended it."""
+    opened = details.get("incident") if isinstance(details, dict) else None
+    return f"{opened}; then {note}" if opened else note
+
+
 def identity_from_fix(obs: Observation) -> AircraftIdentity:
     """What a fix alone says of its aircraft (no address or designator tables)."""
     return AircraftIdentity(
@@ -190,6 +196,8 @@ class IncursionDetector(Detector):
         self._in_force_second = -1
         #: (subject, zone id) -> (versions asked, call sign, military flag, the answer)
         self._answers: dict[tuple[str, str], tuple[tuple[str, ...], object, object, Rule | None]] = {}
+        #: open incursion -> the rule that opened (or last updated) it
+        self._rules: dict[str, Rule] = {}
 
     def use_identity(self, identify: Identify) -> None:
         """Identify aircraft with ``identify`` (address and designator tables) from now on."""
@@ -371,6 +379,7 @@ class IncursionDetector(Detector):
             if (now - last_t).total_seconds() < self.config.lost_after_s:
                 continue
             self._last_evidence.pop(inc.dedupe_key, None)
+            self._forget(inc.dedupe_key)
             out.append(self._with_held(
                 IncidentChange(
                     action=ChangeAction.CLOSE,
@@ -378,7 +387,7 @@ class IncursionDetector(Detector):
                     kind=IncidentKind.INCURSION,
                     severity=inc.severity,
                     at=last_t,
-                    summary=f"contact lost inside {inc.zone_id}",
+                    summary=_then(inc.details, f"contact lost inside {inc.zone_id}"),
                     subject_kind="aircraft",
                     subject_id=inc.subject_id,
                     zone_id=inc.zone_id,
@@ -392,6 +401,7 @@ class IncursionDetector(Detector):
     ) -> IncidentChange:
         """The close of an open incursion whose rule is no longer in force."""
         self._last_evidence.pop(inc.dedupe_key, None)
+        self._forget(inc.dedupe_key)
         ended = str(inc.details.get("rule_valid_to") or "")
         rule = inc.details.get("rule")
         why = f"rule ended: {rule} ({inc.details.get('authority')}) is no longer in force"
@@ -404,7 +414,7 @@ class IncursionDetector(Detector):
                 kind=IncidentKind.INCURSION,
                 severity=inc.severity,
                 at=now,
-                summary=f"{inc.details.get('callsign') or inc.subject_id}: {why}",
+                summary=_then(inc.details, why),
                 subject_kind="aircraft",
                 subject_id=inc.subject_id,
                 zone_id=inc.zone_id,
@@ -412,6 +422,9 @@ class IncursionDetector(Detector):
                          "rule_end_stated": ended or None},
             )
         )
+
+    def _forget(self, key: str) -> None:
+        self._rules.pop(key, None)
 
     def _with_held(self, ch: IncidentChange) -> IncidentChange:
         """``ch`` carrying, before its own, the track points and evidence gathered since the
@@ -461,10 +474,20 @@ class IncursionDetector(Detector):
             details["closed_because"] = closed_because
         if rule is not None:
             summary = rule.sentence(label, zone.name)
+            details["incident"] = summary
             severity = rule.severity
+        elif action is ChangeAction.CLOSE and key in self._rules:
+            opened = self._rules[key]
+            details.update(opened.details())
+            summary = f"{opened.sentence(label, zone.name)}; then {note}"
+            severity = opened.severity
         else:
             summary = f"{label} {note}"
             severity = STATUS_SEVERITY.get(zone.status, Severity.MEDIUM)
+        if action is ChangeAction.CLOSE:
+            self._rules.pop(key, None)
+        elif rule is not None:
+            self._rules[key] = rule
         return IncidentChange(
             action=action,
             dedupe_key=key,

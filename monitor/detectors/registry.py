@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from monitor.detectors.base import Detector
+from monitor.domain import Observation
+from monitor.domain.identity import AircraftIdentity
 from monitor.errors import ConfigError
 
 #: name -> ("module:DetectorClass", "module:ConfigClass" or "")
@@ -52,9 +54,32 @@ def _load(path: str) -> Any:
 
 
 def build_detectors(
-    section: Mapping[str, Mapping[str, Any]] | None = None, *, source: str = "config"
+    section: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    source: str = "config",
+    identify_aircraft: Callable[[Observation], AircraftIdentity] | None = None,
 ) -> list[Detector]:
-    """Every known detector, configured from ``section``; ``enabled: false`` turns one off."""
+    """Every known detector, configured from ``section``; ``enabled: false`` turns one off.
+
+    Detectors that judge whom a rule binds (``use_identity``) get ``identify_aircraft``,
+    by default an :class:`~monitor.identity.aircraft.AircraftIdentifier` over the shipped
+    identity tables (``geodata/identity``, read once).
+    """
+    out = _build(section, source)
+    if any(hasattr(d, "use_identity") for d in out):
+        if identify_aircraft is None:
+            from monitor.identity.aircraft import AircraftIdentifier
+            from monitor.identity.tables import default_tables
+
+            identify_aircraft = AircraftIdentifier(default_tables()).identify
+        for d in out:
+            use = getattr(d, "use_identity", None)
+            if use is not None:
+                use(identify_aircraft)
+    return out
+
+
+def _build(section: Mapping[str, Mapping[str, Any]] | None, source: str) -> list[Detector]:
     section = section or {}
     unknown = sorted(set(section) - set(DETECTORS))
     if unknown:
