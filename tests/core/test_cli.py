@@ -6,24 +6,29 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from monitor.capture import CaptureWriter
 from monitor.cli.app import app
-from tests.builders import at
 from tests.pipeline.fixtures import v2_aircraft, v2_record
+
+#: inside the FAA's prohibition for US operators (2026-01-03 06:00Z to 01-04 05:00Z)
+BAN = datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    """A database holding the incursion of one flight that crosses SVZM (shipped zones)."""
+    """A database holding the incursion of one US-registered flight that crosses SVZM on the
+    day the FAA prohibited US operators there (shipped zones)."""
     tmp = tmp_path_factory.mktemp("cli")
     capture = tmp / "flight.jsonl"
     with CaptureWriter(capture) as w:
         for i in range(30):  # 10:00 to 10:29, westbound from Trinidad over Venezuela
-            w.write(v2_record(at(i), [v2_aircraft("0d0abc", -61.5 - 0.25 * i, 8.0, flight="CVA123  ")]))
+            w.write(v2_record(BAN + timedelta(minutes=i),
+                              [v2_aircraft("a6b5c4", -61.5 - 0.25 * i, 8.0, flight="N518JA  ")]))
     url = f"sqlite:///{tmp / 'cli.sqlite'}"
     result = CliRunner().invoke(app, ["--database-url", url, "replay", str(capture)])
     assert result.exit_code == 0, result.output
@@ -38,8 +43,8 @@ def test_incidents_json_lists_the_incursion(db):
     result = run("--database-url", db, "incidents", "--zone", "SVZM", "--kind", "incursion", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [(r["kind"], r["subject_id"], r["zone_id"]) for r in rows] == [("incursion", "0d0abc", "SVZM")]
-    assert rows[0]["subject_label"] == "CVA123"
+    assert [(r["kind"], r["subject_id"], r["zone_id"]) for r in rows] == [("incursion", "a6b5c4", "SVZM")]
+    assert rows[0]["subject_label"] == "N518JA"
 
 
 def test_geojson_csv_and_kml_carry_the_same_incident(db, tmp_path):
@@ -49,10 +54,10 @@ def test_geojson_csv_and_kml_carry_the_same_incident(db, tmp_path):
     assert feature["geometry"]["type"] == "LineString"
     assert feature["properties"]["url"].endswith(f"/incidents/{feature['id']}")
     rows = list(csv.DictReader(io.StringIO(run("--database-url", db, "incidents", "--format", "csv", "--kind", "incursion").stdout)))
-    assert rows[0]["subject_id"] == "0d0abc" and rows[0]["wkt"].startswith("LINESTRING")
+    assert rows[0]["subject_id"] == "a6b5c4" and rows[0]["wkt"].startswith("LINESTRING")
     out = tmp_path / "x.kml"
     assert run("--database-url", db, "incidents", "--format", "kml", "--out", str(out)).exit_code == 0
-    assert "<Placemark>" in out.read_text() and "0d0abc" in out.read_text()
+    assert "<Placemark>" in out.read_text() and "a6b5c4" in out.read_text()
 
 
 def test_table_is_the_default(db):
@@ -90,7 +95,7 @@ def test_static_map_is_written(db, tmp_path):
     result = run("--database-url", db, "map", "--out", str(out))
     assert result.exit_code == 0, result.output
     html = out.read_text()
-    assert "0d0abc" in html or "CVA123" in html
+    assert "a6b5c4" in html or "N518JA" in html
     # self-contained: scripts and styles are inline, nothing is fetched from elsewhere
     assert re.search(r"""<script[^>]*\bsrc=["']https?://""", html) is None
     assert re.search(r"""<link[^>]*\bhref=["']https?://""", html) is None
