@@ -214,3 +214,65 @@ def test_history_filters_by_zone(site, page):
     assert [r.inner_text() for r in pg.query_selector_all("#incident-list tbody tr td:nth-child(3)")] == ["AVA55"]
     shot(pg, "history-svzm.png")
     watch.assert_clean(base)
+
+
+NEIGHBOURS = ["Aruba", "Brazil", "Colombia", "Curaçao", "Dominican Rep.", "Guyana", "Jamaica", "Netherlands",
+              "Panama", "Puerto Rico", "Suriname", "Trinidad and Tobago", "Venezuela"]
+
+
+def label_shown(pg: Any, text: str) -> bool:
+    return pg.evaluate(
+        """(text) => [...document.querySelectorAll('.bm-label')].some(el =>
+            el.textContent === text && getComputedStyle(el).display !== 'none' && el.offsetParent !== null)""",
+        text,
+    )
+
+
+def test_base_map_draws_the_neighbouring_countries_under_the_zones(site, page):
+    base, _ = site
+    pg, watch = page
+    pg.goto(base + "/")
+    wait_live(pg)
+    pg.wait_for_function("() => Object.keys(MonitorMap.layers.basemap._features).length > 20"
+                         " && Object.keys(MonitorMap.layers.labels._features).length > 20", timeout=20_000)
+    names = pg.evaluate("""() => Object.values(MonitorMap.layers.basemap._features)
+        .map(f => f.properties).filter(p => p.layer === 'land').map(p => p.name)""")
+    assert set(NEIGHBOURS) <= set(names)
+    assert "Place names" in pg.inner_text(".leaflet-control-layers")
+    # land is drawn under the zones (an island cut out of a zone shows the land beneath)
+    z = pg.evaluate("""() => ['basemap', 'basemapLabels', 'overlayPane'].map(
+        n => Number(getComputedStyle(MonitorMap.map.getPane(n)).zIndex))""")
+    assert z[0] < z[1] < z[2]
+    # names by zoom: the country names first, a capital of a small island only close up
+    assert label_shown(pg, "Venezuela") and label_shown(pg, "Colombia")
+    assert not label_shown(pg, "Willemstad")
+    shot(pg, "live-map-basemap.png")
+    pg.evaluate("() => { MonitorMap.map.setView([12.2, -69.0], 8, {animate: false}); }")
+    pg.wait_for_timeout(500)
+    assert label_shown(pg, "Willemstad") and label_shown(pg, "Curaçao")
+    shot(pg, "live-map-basemap-curacao.png")
+    watch.assert_clean(base)
+
+
+def test_api_docs_render_with_the_metrics_route(web_store, browser):
+    """``/docs`` of the app as ``monitor run`` builds it (with /metrics) renders the operations."""
+    from monitor.metrics import MonitorCollector, make_registry
+    from tests.pipeline.test_pipeline import make_pipeline
+    from tests.web import scenario
+
+    store, _ = web_store
+    registry = make_registry(MonitorCollector(make_pipeline(store)))
+    app = create_app(scenario.services(store, metrics=registry))
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        pg = context.new_page()
+        watch = Watch(pg)
+        with serve_in_thread(app) as base:
+            pg.goto(base + "/docs")
+            pg.wait_for_selector(".opblock-summary-path[data-path='/metrics']", timeout=20_000)
+            assert pg.locator(".opblock").count() > 10
+            assert "Failed to load API definition" not in pg.inner_text("body")
+            shot(pg, "api-docs.png")
+            watch.assert_clean(base)
+    finally:
+        context.close()

@@ -12,14 +12,19 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from monitor.web.assets import FAVICON, OfflineMap, OfflineRealtime
+from monitor.web.basemap import LABELS_URL
 from monitor.web.geo import ORJSON_OPTS
 from monitor.web.styles import js_config
 
 #: southern Caribbean and northern South America, [[south, west], [north, east]]
 REGION_BOUNDS = [[3.0, -78.0], [18.5, -57.0]]
 
-#: map panes (z-index): base map under everything, incidents over the live canvas
-PANES = (("basemap", 150, False), ("incidents", 450, True))
+#: map panes (z-index): base map under everything; its place names over the land but under
+#: the zones and the live canvas (Leaflet's overlay pane, 400); incidents over the live canvas
+PANES = (("basemap", 150, False), ("basemapLabels", 390, False), ("incidents", 450, True))
+
+#: how often the pages re-read the base map (it changes only with a deployment)
+BASEMAP_MS = 3_600_000
 
 NAV = (("live", "/", "Live map"), ("history", "/history", "History"), ("api", "/docs", "API"))
 
@@ -111,6 +116,19 @@ def realtime(
     rt.layer_name = name
     rt.show = show
     return rt
+
+
+def basemap_layers(interval_ms: int = BASEMAP_MS) -> tuple[OfflineRealtime, OfflineRealtime]:
+    """The offline base map: land (``/api/basemap``) and place names (``LABELS_URL``)."""
+    land = realtime(
+        "/api/basemap", "Land (offline base map)", interval_ms=interval_ms,
+        style=folium.JsCode("MonitorMap.basemapStyle"), pane="basemap", interactive=False,
+    )
+    names = realtime(
+        LABELS_URL, "Place names", interval_ms=interval_ms,
+        point_to_layer=folium.JsCode("MonitorMap.basemapLabel"), interactive=False,
+    )
+    return land, names
 
 
 def finish(fig: Figure, *, allow_remote: tuple[str, ...] = ()) -> str:

@@ -11,10 +11,9 @@ import folium
 from branca.element import Element
 
 from monitor.web.assets import HISTORY_JS
-from monitor.web.pages.common import Script, esc, finish, new_map, realtime, topbar
+from monitor.web.pages.common import Script, basemap_layers, esc, finish, new_map, topbar
 from monitor.web.params import KINDS, SEVERITIES
 
-JS = folium.JsCode
 DEFAULT_WINDOW = timedelta(hours=24)
 
 
@@ -74,10 +73,8 @@ def history_page(
 """
     fig.html.add_child(Element(panel), name="panel")
     fig.header.add_child(Element(f'<script src="{HISTORY_JS}"></script>'), name="history_js")
-    realtime(
-        "/api/basemap", "Land (offline base map)", interval_ms=3_600_000,
-        style=JS("MonitorMap.basemapStyle"), pane="basemap", interactive=False,
-    ).add_to(m)
+    for layer in basemap_layers():
+        layer.add_to(m)
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
     opts = json.dumps({"trafficZone": traffic_zone})[:-1] + f", \"control\": {control.get_name()}}}"

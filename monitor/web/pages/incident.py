@@ -15,7 +15,14 @@ from monitor.domain import ZoneVersion
 from monitor.timeutil import iso_z
 from monitor.web.geo import incident_feature
 from monitor.web.incident_view import alert_dict, event_dict, evidence_dict
-from monitor.web.pages.common import GeoJsonLayer, esc, finish, new_map, realtime, topbar
+from monitor.web.pages.common import (
+    GeoJsonLayer,
+    basemap_layers,
+    esc,
+    finish,
+    new_map,
+    topbar,
+)
 from monitor.web.styles import SEVERITY_COLOURS
 from monitor.web.zone_view import ZoneGeometryCache, intervals, zone_feature
 
@@ -97,10 +104,8 @@ def incident_page(
     )
     fig.html.add_child(Element(topbar("", banner)), name="topbar")
 
-    realtime(
-        "/api/basemap", "Land (offline base map)", interval_ms=3_600_000,
-        style=JS("MonitorMap.basemapStyle"), pane="basemap", interactive=False,
-    ).add_to(m)
+    for layer in basemap_layers():
+        layer.add_to(m)
     zone_rows = _zone_for(row, zones)
     if zone_rows:
         cache = ZoneGeometryCache()

@@ -8,7 +8,7 @@ import json
 import folium
 from branca.element import Element
 
-from monitor.web.pages.common import Script, finish, new_map, realtime, topbar
+from monitor.web.pages.common import Script, basemap_layers, finish, new_map, realtime, topbar
 
 #: poll intervals (ms): positions fast, incidents often, areas rarely
 LIVE_MS = 5_000
@@ -33,11 +33,10 @@ def live_page(*, banner: str | None, tile_url: str | None = None, tile_attributi
         ),
         name="statusbar",
     )
+    land, names = basemap_layers(BASEMAP_MS)
     layers = {
-        "basemap": realtime(
-            "/api/basemap", "Land (offline base map)", interval_ms=BASEMAP_MS,
-            style=JS("MonitorMap.basemapStyle"), pane="basemap", interactive=False,
-        ),
+        "basemap": land,
+        "labels": names,
         "zones": realtime(
             "/api/zones", "Zones in force", interval_ms=ZONES_MS,
             style=JS("MonitorMap.zoneStyle"), on_each_feature=JS("MonitorMap.popup(MonitorMap.zonePopup)"),

@@ -347,11 +347,55 @@
       row('Notes', esc(p.description))
     ]);
   };
+  /*
+   * The offline base map: opaque land (every country of the region, Natural Earth 1:10m)
+   * outlined by its coasts and borders, on the map's sea-blue background, in the "basemap"
+   * pane under everything else. Zones are drawn above it, so an island cut out of a zone
+   * shows as land.
+   */
   M.basemapStyle = function (f) {
     if (f.properties.layer === 'graticule') {
       return { color: '#94a3b8', weight: 0.6, opacity: 0.6, interactive: false };
     }
-    return { color: '#a8a29e', weight: 0.8, fillColor: '#f5f1e6', fillOpacity: 1, interactive: false };
+    if (f.properties.layer === 'outside') {  // beyond the drawn region: no land data there
+      return { color: '#94a3b8', weight: 1, opacity: 0.8, fillColor: '#e5e7eb', fillOpacity: 0.7, interactive: false };
+    }
+    return { color: '#8f877c', weight: 0.8, opacity: 0.9, fillColor: '#f4efe2', fillOpacity: 1, interactive: false };
+  };
+
+  /** Hide place names below their zoom: the map container gets "bm-below-N" while zoom < N. */
+  M.watchLabelZoom = function (map) {
+    if (!map || map._monitorLabelZoom) { return; }
+    map._monitorLabelZoom = true;
+    function apply() {
+      var z = map.getZoom(), el = map.getContainer();
+      for (var n = 4; n <= 10; n++) {  // minzoom 4..10 (basemap_build.MAX_LABEL_ZOOM)
+        if (z < n) { L.DomUtil.addClass(el, 'bm-below-' + n); } else { L.DomUtil.removeClass(el, 'bm-below-' + n); }
+      }
+    }
+    map.on('zoomend', apply);
+    apply();
+  };
+
+  /**
+   * pointToLayer of the place-name layer (/static/basemap/labels.geojson): a text marker in
+   * the "basemapLabels" pane (over the land, under zones and traffic, never clickable).
+   * Kinds: country (centred), capital (a dot and its name), airport (a square and its codes).
+   */
+  M.basemapLabel = function (f, latlng) {
+    var p = f.properties || {}, kind = /^(country|capital|airport)$/.test(p.kind) ? p.kind : 'place';
+    var html = kind === 'country'
+      ? '<span class="bm-text">' + esc(p.text) + '</span>'
+      : '<i class="bm-symbol"></i><span class="bm-text">' + esc(p.text) + '</span>';
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({
+        className: 'bm-label bm-' + kind + ' bm-min-' + (Number(p.minzoom) || 0) + (p.placement === 'below' ? ' bm-under' : ''),
+        html: html, iconSize: [0, 0]
+      }),
+      pane: 'basemapLabels', interactive: false, keyboard: false
+    });
+    marker.on('add', function () { M.watchLabelZoom(marker._map); });
+    return marker;
   };
 
   /** onEachFeature that binds a lazily built popup. */
