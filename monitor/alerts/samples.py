@@ -101,7 +101,7 @@ def sample_change(rule: AlertRule, now: datetime) -> IncidentChange:
         subject_id = sorted(rule.subjects.icao24)[0]
     if rule.subjects.callsigns:
         label = rule.subjects.callsigns[0].replace("*", "1").replace("?", "1")
-    if kind.value in ("zone_entry", "zone_crossing", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft"):
+    if kind.value in ("zone_entry", "zone_crossing", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft", "identity_conflict", "identity_change"):
         subject_kind, subject_id, label = "vessel", sorted(rule.subjects.mmsi or {"775000001"})[0], "TEST VESSEL"
     if kind is IncidentKind.FEED_HEALTH:
         subject_kind, subject_id, label = "feed", sorted(rule.subjects.feeds or {"adsb_lol"})[0], None

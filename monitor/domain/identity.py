@@ -107,3 +107,18 @@ class VesselIdentity:
     imo: int | None = None
     ship_type: int | None = None
     destination: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``NAME (MMSI)``, else ``MMSI 123456789``."""
+        return f"{self.name} ({self.mmsi})" if self.name else f"MMSI {self.mmsi}"
+
+    def describe(self) -> str:
+        """One line a person reads: ``MARLIN BAY (636019812), ship, flag Liberia, IMO 9488510``."""
+        bits = [self.label, self.mmsi_class.value.replace("_", " ")]
+        bits.append(f"flag {self.flag_name}" if self.flag_name else "flag unknown")
+        if self.imo:
+            bits.append(f"IMO {self.imo}")
+        if self.callsign:
+            bits.append(f"call sign {self.callsign}")
+        return ", ".join(bits)

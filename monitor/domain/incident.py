@@ -54,6 +54,10 @@ class IncidentKind(StrEnum):
     RENDEZVOUS = "rendezvous"
     SPOOFING = "spoofing"
     FAST_CRAFT = "fast_craft"
+    #: one MMSI reported from two places no vessel could join in the time between them
+    IDENTITY_CONFLICT = "identity_conflict"
+    #: a vessel's name, call sign, IMO number or flag changed
+    IDENTITY_CHANGE = "identity_change"
     # the monitor itself
     FEED_HEALTH = "feed_health"
 

@@ -25,7 +25,9 @@ territories (306: Curaçao, Sint Maarten and the Caribbean Netherlands) the code
 largest is used and the name lists them all. Overseas territories with their own MID
 (Anguilla, Puerto Rico, Guadeloupe...) get their own code, not the metropole's.
 
-Pure data, no I/O; imports nothing from the monitor.
+Pure data, no I/O; imports nothing from the monitor. What each form is (its
+``MmsiClass``), the flag at the form's MID place, and a vessel's identity built from its
+static data are :mod:`monitor.identity.vessel`, which reads this table.
 """
 
 from __future__ import annotations

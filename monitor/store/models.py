@@ -247,3 +247,25 @@ class CheckpointRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=300)
     position: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = _utc()
+
+
+class VesselIdentityHistoryRow(SQLModel, table=True):
+    """A vessel's static data over time: each value of a name, call sign, IMO number, ship
+    type or destination from when its MMSI first broadcast it (``old_value`` NULL: the first
+    value heard), in the data time of the message. Append only: a value that comes back is
+    a new row. Written with the ``vessel_info`` upsert, in the same transaction."""
+
+    __tablename__ = "vessel_identity_history"
+    __table_args__ = (
+        Index("ix_vessel_identity_history_mmsi_at", "mmsi", "changed_at"),
+        Index("ix_vessel_identity_history_at", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mmsi: str = Field(max_length=12)
+    #: ``name``, ``callsign``, ``imo``, ``ship_type`` or ``destination``
+    attribute: str = Field(max_length=20)
+    old_value: str | None = Field(default=None, max_length=120)
+    new_value: str = Field(max_length=120)
+    changed_at: datetime = _utc()
+    source: str = Field(default="", max_length=60)

@@ -10,6 +10,7 @@ Pure and in memory; the pipeline owns one instance.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,6 +19,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from monitor.domain import Observation, SubjectKind
+from monitor.geo import M_PER_DEG_ARC
+from monitor.tracks.split import TransmitterRule
 
 SubjectKey = tuple[str, str]
 
@@ -33,6 +36,9 @@ DEFAULT_PRECISION: Mapping[str, int] = {
     "other": 5,
 }
 
+
+#: the default rule for splitting a vessel's fixes between two transmitters
+DEFAULT_TRANSMITTERS = TransmitterRule()
 
 #: SubjectKind -> its text, looked up once per fix instead of the enum's ``.value`` property
 _KIND_TEXT: dict[str, str] = {k: k.value for k in SubjectKind}
@@ -69,6 +75,10 @@ class Track:
     #: t_s, lon, lat of each kept fix, oldest first
     history: array[float]
     last_t_s: float
+    #: a vessel only: the fixes of the *other* transmitter of its MMSI (same layout), when
+    #: two places no vessel could join report it (see :class:`TrackStore`); ``history``
+    #: is always the transmitter of :attr:`last`
+    other: array[float] | None = None
 
     @property
     def fixes(self) -> list[Fix]:
@@ -91,6 +101,13 @@ class TrackStore:
         Two fixes of one subject closer in time than this are the same report.
     idle_expiry_s:
         A subject not seen for this long is forgotten by :meth:`expire`.
+    transmitters:
+        When a vessel's fix lies where its track could not have gone (two transmitters
+        sharing one MMSI, or a displaced position), the fix starts or continues a second
+        sub-track (:attr:`Track.other`) instead of joining a zig-zag: each fix goes to the
+        sub-track it can have come from, so :attr:`Track.fixes` and :meth:`previous`
+        follow one transmitter, and two transmitters reporting within the duplicate window
+        are both kept. ``None`` turns this off. SAR aircraft (``111MID``) are never split.
     """
 
     def __init__(
@@ -100,6 +117,7 @@ class TrackStore:
         duplicate_window_s: float = 2.0,
         idle_expiry_s: float = 6 * 3600.0,
         precision: Mapping[str, int] = DEFAULT_PRECISION,
+        transmitters: TransmitterRule | None = DEFAULT_TRANSMITTERS,
     ) -> None:
         if max_fixes < 1:
             raise ValueError(f"max_fixes must be >= 1, got {max_fixes}")
@@ -107,8 +125,11 @@ class TrackStore:
         self.duplicate_window_s = duplicate_window_s
         self.idle_expiry_s = idle_expiry_s
         self.precision = precision
+        self.transmitters = transmitters
         self._tracks: dict[SubjectKey, Track] = {}
         self.dropped: Counter[str] = Counter()
+        #: fixes that started a vessel's other sub-track (a place its track could not reach)
+        self.splits = 0
 
     def __len__(self) -> int:
         return len(self._tracks)
@@ -142,6 +163,10 @@ class TrackStore:
         order = sorted(range(len(obs_list)), key=times.__getitem__)
         kind_text = _KIND_TEXT
         dropped = self.dropped
+        rule = self.transmitters
+        vessel = SubjectKind.VESSEL
+        #: nearer than this (|dlat| + |dlon|, degrees) is never a split: no trigonometry, no call
+        near_deg = rule.min_split_m / M_PER_DEG_ARC if rule is not None else math.inf
         for j in order:
             obs = obs_list[j]
             t = times[j]
@@ -158,6 +183,35 @@ class TrackStore:
                 dropped["out_of_order"] += 1
                 continue
             h = track.history
+            if (
+                kind is vessel
+                and abs(obs.lat - h[-1]) + abs(obs.lon - h[-2]) > near_deg
+                and rule is not None
+                and not rule.reachable(h[-3], h[-2], h[-1], t, obs.lon, obs.lat)
+                and not obs.subject_id.startswith("111")
+            ):
+                other = track.other
+                if other is not None and rule.reachable(other[-3], other[-2], other[-1], t, obs.lon, obs.lat):
+                    if t - other[-3] <= window:
+                        dropped["duplicate"] += 1
+                        continue
+                    track.other, track.history = h, other  # back to the other transmitter
+                    h = other
+                    h.append(t)
+                    h.append(obs.lon)
+                    h.append(obs.lat)
+                    if len(h) > keep:
+                        del h[:_PER_FIX]
+                else:
+                    track.other = h
+                    track.history = array("d", (t, obs.lon, obs.lat))
+                    self.splits += 1
+                track.last = obs
+                track.last_t_s = t
+                track.fix_count += 1
+                append(obs)
+                append_t(t)
+                continue
             if dt <= window:
                 if self._rank(obs) > self._rank(track.last):
                     track.last = obs
@@ -189,16 +243,29 @@ class TrackStore:
         return None if track is None else track.last
 
     def previous(self, obs: Observation) -> Fix | None:
-        """The kept fix before ``obs`` in its track (``obs`` must be in the track)."""
+        """The kept fix before ``obs`` in its track (``obs`` must be in the track); for a
+        vessel heard from two places, the latest kept fix of either before ``obs``."""
         track = self._tracks.get(subject_key(obs))
         if track is None:
             return None
         t = obs.time.timestamp()
         h = track.history
-        for i in range(len(h) - _PER_FIX, 0, -_PER_FIX):
-            if h[i] == t:
-                return Fix(h[i - 3], h[i - 2], h[i - 1])
-        return None
+        other = track.other
+        if other is None:
+            for i in range(len(h) - _PER_FIX, 0, -_PER_FIX):
+                if h[i] == t:
+                    return Fix(h[i - 3], h[i - 2], h[i - 1])
+            return None
+        # two transmitters: the MMSI's fix before ``obs`` in time, whichever sent it (a
+        # detector checking the move that made a zone transition sees the jump)
+        best: Fix | None = None
+        for sub in (h, other):
+            for i in range(len(sub) - _PER_FIX, -1, -_PER_FIX):
+                if sub[i] < t:
+                    if best is None or sub[i] > best.t_s:
+                        best = Fix(sub[i], sub[i + 1], sub[i + 2])
+                    break
+        return best
 
     def tracks(self, subject_kind: str | None = None) -> Iterator[Track]:
         for key, track in self._tracks.items():

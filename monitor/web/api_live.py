@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Response
 
 from monitor.store import IncidentQuery
+from monitor.tracks.split import split_transmitters
 from monitor.web.context import WebContext, get_ctx
 from monitor.web.live_index import LiveIndex
 from monitor.web.params import parse_bbox_param
@@ -83,7 +84,8 @@ def live_vessels(
 
 @router.get(
     "/api/live/tracks",
-    summary="Recent tracks of the subjects of open incidents (GeoJSON LineStrings)",
+    summary="Recent tracks of the subjects of open incidents (GeoJSON LineStrings; a "
+    "MultiLineString for an MMSI that two transmitters share)",
     response_model=None,
 )
 def live_tracks(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
@@ -98,18 +100,30 @@ def live_tracks(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
     since = ctx.clock_or_now() - TRACK_WINDOW
     features = []
     for subject_id, incidents in list(by_subject.items())[:MAX_TRACKS]:
-        coords = [[round(o.lon, 5), round(o.lat, 5)] for o in store.observations_for(subject_id, since=since)]
-        if len(coords) < 2:
+        worst = max(incidents, key=lambda r: r.severity_rank)
+        stored = store.observations_for(subject_id, since=since)
+        if worst.subject_kind == "vessel":
+            # two transmitters sharing one MMSI are two lines, not one zig-zag between them
+            parts = split_transmitters((o.observed_at.timestamp(), o.lon, o.lat) for o in stored)
+            lines = [[[round(p[1], 5), round(p[2], 5)] for p in part] for part in parts]
+        else:
+            lines = [[[round(o.lon, 5), round(o.lat, 5)] for o in stored]]
+        lines = [line for line in lines if len(line) >= 2]
+        if not lines:
             geom = incidents[0].geom
             if geom is None or geom.geom_type != "LineString":
                 continue
-            coords = [[round(x, 5), round(y, 5)] for x, y in geom.coords]
-        worst = max(incidents, key=lambda r: r.severity_rank)
+            lines = [[[round(x, 5), round(y, 5)] for x, y in geom.coords]]
+        geometry = (
+            {"type": "LineString", "coordinates": lines[0]}
+            if len(lines) == 1
+            else {"type": "MultiLineString", "coordinates": lines}
+        )
         features.append(
             {
                 "type": "Feature",
                 "id": subject_id,
-                "geometry": {"type": "LineString", "coordinates": coords},
+                "geometry": geometry,
                 "properties": {
                     "id": subject_id,
                     "subject_kind": worst.subject_kind,

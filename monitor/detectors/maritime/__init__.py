@@ -1,4 +1,5 @@
-"""Maritime detectors: zone transits, going dark, loitering, rendezvous, spoofing, fast craft.
+"""Maritime detectors: zone transits, going dark, loitering, rendezvous, spoofing and identity
+conflicts, fast craft, identity changes.
 
 ``DETECTORS`` maps each config name (``detectors.<name>`` in the config file) to its
 detector class and thresholds dataclass; :mod:`monitor.detectors.registry` merges it with
@@ -17,6 +18,10 @@ DETECTORS: dict[str, tuple[str, str]] = {
     "rendezvous": (f"{_PKG}.rendezvous:RendezvousDetector", f"{_PKG}.rendezvous:RendezvousConfig"),
     "spoofing": (f"{_PKG}.spoofing:SpoofingDetector", f"{_PKG}.spoofing:SpoofingConfig"),
     "fast_craft": (f"{_PKG}.fast_craft:FastCraftDetector", f"{_PKG}.fast_craft:FastCraftConfig"),
+    "identity_change": (
+        f"{_PKG}.identity_change:IdentityChangeDetector",
+        f"{_PKG}.identity_change:IdentityChangeConfig",
+    ),
 }
 
 __all__ = ["DETECTORS"]

@@ -18,7 +18,8 @@ from monitor.domain import (
     ZoneKind,
     ZoneVersion,
 )
-from monitor.feeds.mid import MID_TABLE, mid_of
+from monitor.domain.identity import MmsiClass
+from monitor.identity.vessel import flag_of, is_placeholder, mid_of, mmsi_class, nine_digits
 from monitor.tracks import Fix
 from monitor.units import KT_PER_MPS
 
@@ -137,54 +138,44 @@ def vessel_details(info: VesselInfo | None) -> dict[str, Any]:
     }
 
 
-#: MMSI forms that transmit AIS position reports legitimately (ITU-R M.585)
-_MOBILE_FORMS = ("ship", "craft_of_parent_ship", "sar_aircraft", "handheld", "sart_mob_epirb")
-
-
-def mmsi_form(mmsi: str) -> str | None:
-    """The ITU-R M.585 form of a nine-digit MMSI, ``None`` when it is not nine digits."""
-    if len(mmsi) != 9 or not mmsi.isascii() or not mmsi.isdigit():
-        return None
-    if mmsi[0] in "234567":
-        return "ship"
-    if mmsi.startswith("111"):
-        return "sar_aircraft"
-    if mmsi.startswith(("970", "972", "974")):
-        return "sart_mob_epirb"
-    if mmsi.startswith("98"):
-        return "craft_of_parent_ship"
-    if mmsi.startswith("99"):
-        return "aid_to_navigation"
-    if mmsi.startswith("00"):
-        return "coast_station"
-    if mmsi.startswith("0"):
-        return "group_call"
-    if mmsi.startswith("8"):
-        return "handheld"
-    return "unallocated_form"
+#: classes whose position reports are no vessel's movement: no speed, land or MID rule
+#: applies to them (aids to navigation, drifting net buoys under 99MID, coast and base
+#: stations, AIS-SART / MOB / EPIRB beacons) or a vessel's speed rule does not (SAR aircraft)
+SPOOFING_EXEMPT: frozenset[MmsiClass] = frozenset({
+    MmsiClass.AID_TO_NAVIGATION,
+    MmsiClass.COAST_STATION,
+    MmsiClass.SART,
+    MmsiClass.MOB,
+    MmsiClass.EPIRB,
+    MmsiClass.SAR_AIRCRAFT,
+})
 
 
 def mmsi_problem(mmsi: str) -> str | None:
-    """Why an MMSI cannot be a vessel's, or ``None`` when it can.
+    """Why an MMSI is no transmitter's own identity, or ``None`` when it can be.
 
-    Problems: not nine digits; all zeros; a form no vessel uses for position reports
-    (coast station ``00MID…``, group call ``0MID…``, aid to navigation ``99MID…``, a
-    leading 1 or 9 outside 111/97x/98/99); a Maritime Identification Digits value that the
-    ITU has not allocated (``123456789``). The MID table is :mod:`monitor.feeds.mid` (pure
-    data, imported as the one exception to "detectors import no feed module").
+    Problems: not nine digits; all zeros; a form ITU-R M.585 does not allocate (a leading 1
+    other than ``111``, a leading 9 other than ``970``/``972``/``974``/``98``/``99``); a
+    group-call address (``0MID…``: it calls ships, it is no transmitter's identity); a
+    default many transmitters share (``999999999``, ``123456789``); a ship, parent-ship
+    craft or handheld (the vessel forms) whose MID the ITU has not allocated
+    (``200123456``). Aids to navigation, coast stations, SAR aircraft and distress beacons
+    with an unallocated MID are accepted, flag unknown: net buoys carry such identities
+    (``994008087``, "BUOY-007", MID 400). Classes: :mod:`monitor.identity.vessel`.
     """
-    form = mmsi_form(mmsi)
-    if form is None:
+    if nine_digits(mmsi) != mmsi:
         return f"not nine digits: {mmsi!r}"
     if mmsi == "000000000":
         return "all zeros"
-    if form not in _MOBILE_FORMS:
-        return f"form {form} does not send vessel position reports"
-    if form == "sart_mob_epirb":
-        return None
-    mid = mid_of(mmsi)
-    if mid is None or mid not in MID_TABLE:
-        return f"MID {mid if mid is not None else '?'} is not allocated"
+    cls = mmsi_class(mmsi)
+    if cls is MmsiClass.INVALID:
+        return f"form {mmsi[:3]}xxxxxx is not allocated by ITU-R M.585"
+    if is_placeholder(mmsi):
+        return f"placeholder {mmsi}: a default identity many transmitters share"
+    if cls is MmsiClass.GROUP:
+        return "form group (0MID) is a group call address, not a transmitter's identity"
+    if cls.is_vessel and flag_of(mmsi) is None:
+        return f"MID {mid_of(mmsi)} is not allocated"
     return None
 
 

@@ -171,7 +171,8 @@ def test_venezuelan_sea_ports_lie_on_the_shipped_coastline():
 
 
 def test_the_registry_knows_the_maritime_detectors_and_checks_their_settings():
-    names = {"zone_transit", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft"}
+    names = {"zone_transit", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft",
+             "identity_change"}
     assert names <= set(DETECTORS)
     built = {d.name: d for d in build_detectors({"rendezvous": {"max_distance_m": 250}})}
     assert names <= set(built)

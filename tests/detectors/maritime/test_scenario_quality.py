@@ -28,6 +28,7 @@ DATA = Path(__file__).resolve().parents[3] / "monitor" / "sim" / "data"
 
 MARITIME_KINDS = (
     "zone_entry", "zone_crossing", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft",
+    "identity_conflict", "identity_change",
 )
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]]
 def test_every_maritime_kind_reaches_precision_and_recall_of_0_9(demo):
     rows, labels = demo
     kinds = [k for k in labels.kinds() if k in MARITIME_KINDS]
-    assert {"zone_entry", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft"} <= set(kinds)
+    assert {"zone_entry", "going_dark", "loitering", "rendezvous", "spoofing", "fast_craft",
+            "identity_conflict"} <= set(kinds)
     scores = score(rows, labels, kinds=kinds)
     report = format_scores(scores)
     for kind, s in scores.items():
@@ -85,3 +87,17 @@ def test_a_feed_outage_raises_no_going_dark_incident(tmp_path: Path):
     rows, labels = _replay("outage", tmp_path)
     assert [r for r in rows if r["kind"] == "going_dark"] == []
     assert score(rows, labels, kinds=["going_dark"])["going_dark"].precision == 1.0
+
+
+def test_the_twin_mmsi_is_one_identity_conflict_with_both_places_and_no_identity_change(demo):
+    """OCEAN PRIDE off Cartagena and OCEANIC PRIDE east of Trinidad share MMSI 538009777:
+    two transmitters, not a spoofed position, and their alternating names are no rename."""
+    rows, _ = demo
+    (conflict,) = [r for r in rows if r["kind"] == "identity_conflict"]
+    assert conflict["subject_id"] == "538009777"
+    a, b = conflict["details"]["transmitters"]
+    assert {round(a["first_lon"]), round(b["first_lon"])} == {-76, -60}
+    assert conflict["details"]["distance_km"] > 1600
+    assert "two transmitters share MMSI 538009777" in conflict["summary"]
+    assert [r for r in rows if r["kind"] == "identity_change"] == []
+    assert not [r for r in rows if r["kind"] == "spoofing" and r["subject_id"] == "538009777"]
