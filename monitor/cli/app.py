@@ -433,7 +433,13 @@ def serve(
         f"serving the history of {make_engine(settings.database_url).url.render_as_string(hide_password=True)} "
         f"at http://{settings.web.host}:{settings.web.port} with {workers} worker(s); Ctrl-C stops"
     )
-    run_workers(settings.web.host, settings.web.port, workers=workers)
+    # each worker serves the shipped zones merged with the stored ones and follows changes
+    run_workers(
+        settings.web.host,
+        settings.web.port,
+        workers=workers,
+        factory="monitor.service.main:history_app",
+    )
 
 
 @app.command()

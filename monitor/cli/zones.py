@@ -9,6 +9,7 @@ one clear line and exits with code 2, without a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,12 +24,12 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.context import get_settings, make_console, open_zone_store
-from monitor.domain.zone import AppliesTo, ZoneKind, ZoneStatus, ZoneVersion
+from monitor.domain.zone import AppliesTo, BindingScope, ZoneKind, ZoneStatus, ZoneVersion
 from monitor.errors import MonitorError, ZoneError
 from monitor.timeutil import iso_z, parse_utc_lenient, utcnow
 from monitor.zones.altitude import format_altitude, parse_altitude_ft
 from monitor.zones.bundled import load_bundled_zones
-from monitor.zones.fields import ImportDefaults
+from monitor.zones.fields import ImportDefaults, check_version_fields
 from monitor.zones.geometry import check_area
 from monitor.zones.reader import read_zone_bytes
 from monitor.zones.registry import ZoneRegistry
@@ -70,6 +71,21 @@ BboxOpt = Annotated[
 ]
 LikeOpt = Annotated[
     str | None, typer.Option("--like", help="Use the area of another zone (e.g. FIR-TTZP).")
+]
+BindsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--binds",
+        help="Whom the rule binds: all, civil, operators:US, carriers:IBE,AEA, nobody "
+        "(default: all for prohibited/closed, else nobody).",
+    ),
+]
+SourceUrlOpt = Annotated[
+    str | None, typer.Option("--source-url", help="http(s) address of the source.")
+]
+NotesOpt = Annotated[
+    str | None,
+    typer.Option("--notes", help="What sources disagree on, the area's caveats."),
 ]
 
 
@@ -164,6 +180,7 @@ def show(
                 f"{format_altitude(shown.floor_ft)} - {format_altitude(shown.ceiling_ft)}",
             ),
             ("applies to", shown.applies_to.value),
+            ("binds", f"{shown.binding_scope} ({shown.binding_scope.describe()})"),
             ("confidence", f"{shown.confidence:g}"),
             (
                 "area",
@@ -176,6 +193,10 @@ def show(
             ),
             ("description", shown.description or "-"),
         ]
+        if shown.more_sources:
+            rows.append(("more sources", " ".join(shown.more_sources)))
+        if shown.notes:
+            rows.append(("notes", shown.notes))
         for k, v in rows:
             table.add_row(k, v)
         _out().print(table)
@@ -282,11 +303,15 @@ def declare(
     geometry: GeometryOpt = None,
     bbox: BboxOpt = None,
     like: LikeOpt = None,
+    binds: BindsOpt = None,
+    source_url: SourceUrlOpt = None,
+    notes: NotesOpt = None,
 ) -> None:
     """Declare a zone (or the same zone by a new authority): adds a version."""
     with _user_errors(), _registry() as (store, registry):
         fields: dict[str, Any] = {"source_ref": source_ref, "description": description}
         fields.update(_band(floor, ceiling))
+        fields.update(_sources(binds, source_url, notes))
         if applies_to is not None:
             fields["applies_to"] = applies_to
         if confidence is not None:
@@ -326,6 +351,9 @@ def amend(
     geometry: GeometryOpt = None,
     bbox: BboxOpt = None,
     like: LikeOpt = None,
+    binds: BindsOpt = None,
+    source_url: SourceUrlOpt = None,
+    notes: NotesOpt = None,
 ) -> None:
     """Amend a zone: its authority's latest version with the changes given, as a new version."""
     with _user_errors(), _registry() as (store, registry):
@@ -344,6 +372,7 @@ def amend(
             if val is not None
         }
         changes.update(_band(floor, ceiling))
+        changes.update(_sources(binds, source_url, notes))
         if valid_to:
             changes["valid_to"] = _time(valid_to, "--to")
         area = _area(registry, geometry, bbox, like)
@@ -366,13 +395,26 @@ def lift(
     authority: AuthorityOpt = None,
     at: Annotated[str | None, typer.Option("--at", help="When it is lifted (default now).")] = None,
     source_ref: Annotated[str, typer.Option("--source-ref")] = "",
+    source_url: SourceUrlOpt = None,
+    notes: NotesOpt = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it was lifted (the version's description).")
+    ] = "",
 ) -> None:
     """Lift a zone: a 'lifted' version by the same authority ends the one in force."""
     with _user_errors(), _registry() as (store, registry):
         _known(registry, zone)
+        extra = _sources(None, source_url, notes)
         v = registry.lift(
-            zone, at=_time(at, "--at") or utcnow(), authority=authority, source_ref=source_ref
+            zone,
+            at=_time(at, "--at") or utcnow(),
+            authority=authority,
+            source_ref=source_ref,
+            description=reason,
         )
+        if extra:
+            v = dataclasses.replace(v, **extra)
+            check_version_fields(v, f"zone {v.key}")
         _print_versions(store.add_versions([v]), title=f"lifted {zone}")
 
 
@@ -407,6 +449,25 @@ def _band(floor: str | None, ceiling: str | None) -> dict[str, float]:
             out[key] = parse_altitude_ft(text)
         except ValueError as exc:
             raise ZoneError(f"--{key[:-3]}: {exc}") from None
+    return out
+
+
+def _sources(binds: str | None, source_url: str | None, notes: str | None) -> dict[str, Any]:
+    """``--binds``, ``--source-url``, ``--notes`` as version fields (the address itself is
+    checked with the version: an http(s) address)."""
+    out: dict[str, Any] = {}
+    if binds is not None:
+        try:
+            out["scope"] = BindingScope.parse(binds)
+        except ValueError as exc:
+            raise ZoneError(f"--binds: {exc}") from None
+    if source_url is not None:
+        url = source_url.strip()
+        if url and not url.startswith(("http://", "https://")):
+            raise ZoneError(f"--source-url: {url!r} is not an http(s) address")
+        out["source_url"] = url or None
+    if notes is not None:
+        out["notes"] = notes.strip()
     return out
 
 

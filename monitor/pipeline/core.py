@@ -43,6 +43,7 @@ from monitor.errors import StoreError
 from monitor.feeds.batch import ParsedRecords, complete, parse_records
 from monitor.feeds.mid import flag_state
 from monitor.feeds.registry import StreamParsers
+from monitor.identity.vessel import merge_all
 from monitor.pipeline.health import FeedHealthBook
 from monitor.pipeline.live import LiveView
 from monitor.store import AppliedChange, OutboxEntry, Store, StoreBatch
@@ -236,9 +237,9 @@ class Pipeline:
         if zones:
             self._add_zones(zones, records)
             stats.zone_versions += len(zones)
-        vessel_info = [_with_flag(info) for info in vessel_info]
-        for info in vessel_info:
-            self.vessels[info.mmsi] = info
+        # static data merged, not overwritten (AIS type 24 part A has the name, part B the
+        # rest); the store keeps what each message changes (vessel_identity_history)
+        vessel_info = merge_all(self.vessels, [_with_flag(info) for info in vessel_info])
         now = max((r.received_at for r in records), default=self.now)
         if now is None:
             stats.seconds = time.perf_counter() - started
@@ -472,6 +473,13 @@ class Pipeline:
             self.geofence.replace_zones([*known.values(), *new])
             self.state.zones = self.geofence.index
             log.info("zones: %d new version(s) from feeds", len(new))
+
+    def replace_zones(self, versions: Sequence[ZoneVersion]) -> None:
+        """Work with ``versions`` from the next batch on (zones declared, amended or lifted
+        by another process); tracks, geofence state and open incidents are kept. Between
+        batches only: like ``process``, not thread-safe."""
+        self.geofence.replace_zones(versions)
+        self.state.zones = self.geofence.index
 
     def run_until(self, now: datetime, step_s: float = 60.0) -> None:
         """Tick forward to ``now`` in steps (end of a replay)."""

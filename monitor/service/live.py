@@ -9,6 +9,10 @@
   file (``--record``) and runs the pipeline in a worker thread.
 * SIGINT / SIGTERM stop the feeds, drain the queue through the pipeline, close the capture
   file and the database: nothing received is lost.
+* Zones follow the database: a :class:`~monitor.store.zone_signal.ZoneSignal` (``LISTEN``
+  on PostgreSQL, a change token read every second on SQLite) reloads the shipped + stored
+  versions when any process stores one, and the new set is swapped into the pipeline
+  between two batches (one lock serialises the swap with the pipeline's work).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.capture import CaptureRecord, CaptureWriter
 from monitor.errors import FeedError, RateLimited, StoreError
 from monitor.feeds.base import PollingAdapter, StreamingAdapter
-from monitor.service.runtime import Runtime
+from monitor.service.runtime import Runtime, version_keys
+from monitor.store.zone_signal import ZoneSignal
 from monitor.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,10 @@ class LiveOptions:
     store_retry_max_s: float = 30.0
     #: runs alongside (the web server, fake feeds in the demo); cancelled at shutdown
     extra_tasks: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    #: follow zone versions stored by other processes (needs ``Runtime.zones``)
+    follow_zones: bool = True
+    #: SQLite: seconds between two looks at the stored zone versions
+    zone_poll_s: float = 1.0
 
 
 class LiveService:
@@ -102,6 +111,14 @@ class LiveService:
         self._seq = 0
         self.records_in = 0
         self.records_processed = 0
+        #: held while the pipeline works on a batch, a tick or a flush, and while zones swap
+        self._pipeline_lock = asyncio.Lock()
+        self._zones_changed = asyncio.Event()
+        #: follows zone changes of every process (started by ``run``)
+        self.zone_signal: ZoneSignal | None = None
+        #: zone sets swapped into the pipeline since the start
+        self.zone_swaps = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- producers -------------------------------------------------------------------------
 
@@ -206,7 +223,8 @@ class LiveService:
             if time.monotonic() - last_tick >= opts.tick_every_s:
                 last_tick = time.monotonic()
                 try:
-                    await asyncio.to_thread(self.pipeline.tick, self.clock())
+                    async with self._pipeline_lock:
+                        await asyncio.to_thread(self.pipeline.tick, self.clock())
                 except StoreError as exc:
                     log.error("%s", exc)
                     await self._flush_until_stored()
@@ -216,7 +234,8 @@ class LiveService:
             for rec in batch:
                 self._writer.write(rec)
         try:
-            await asyncio.to_thread(self.pipeline.process, batch)
+            async with self._pipeline_lock:
+                await asyncio.to_thread(self.pipeline.process, batch)
         except StoreError as exc:
             # the batch was computed and is kept by the pipeline; store it once the database
             # is back. Meanwhile the queue fills and feeds wait on it: a bounded buffer.
@@ -234,7 +253,8 @@ class LiveService:
             log.warning("database unavailable: retrying in %.0f s (%d batch(es) kept)", delay, self.pipeline.unsaved)
             await asyncio.sleep(delay)
             try:
-                await asyncio.to_thread(self.pipeline.flush)
+                async with self._pipeline_lock:
+                    await asyncio.to_thread(self.pipeline.flush)
             except StoreError as exc:
                 log.error("%s", exc)
                 continue
@@ -277,6 +297,7 @@ class LiveService:
         )
         self.scheduler.start()
         tasks = [asyncio.create_task(self._consume(), name="pipeline")]
+        follower = self._start_following_zones(loop)
         streams = [
             asyncio.create_task(s.run(self.emit, self.stop_event, self.health), name=s.name)
             for s in self.streaming
@@ -303,7 +324,8 @@ class LiveService:
             self._producers_done.set()
             await tasks[0]
             try:  # the last batch's commit, still running on the store's writer thread
-                await asyncio.to_thread(self.pipeline.flush)
+                async with self._pipeline_lock:
+                    await asyncio.to_thread(self.pipeline.flush)
             except StoreError as exc:
                 log.error("%s", exc)
                 await self._flush_until_stored()
@@ -311,6 +333,12 @@ class LiveService:
                 t.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await t
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
+            if self.zone_signal is not None:
+                await asyncio.to_thread(self.zone_signal.stop)
             if self._writer is not None:
                 self._writer.close()
             log.info(
@@ -319,6 +347,65 @@ class LiveService:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    # --- zones -----------------------------------------------------------------------------
+
+    def sync_zones(self, timeout_s: float = 5.0) -> None:
+        """Reload the zones now and wait (at most ``timeout_s``) until the pipeline works
+        with them: this process has just stored a version (the web's zone writes call it,
+        from a thread of their own, never from the service's event loop)."""
+        zones, loop = self.runtime.zones, self._loop
+        if zones is None or loop is None or not self.options.follow_zones:
+            return
+        zones.reload()
+        done = asyncio.run_coroutine_threadsafe(self._swap_in(), loop)
+        try:
+            done.result(timeout_s)
+        except TimeoutError:
+            log.warning("zones: the pipeline took over %.0f s to take the new zones", timeout_s)
+
+    def _start_following_zones(self, loop: asyncio.AbstractEventLoop) -> asyncio.Task[None] | None:
+        zones = self.runtime.zones
+        if zones is None or not self.options.follow_zones:
+            return None
+        self._loop = loop
+
+        def changed(_all: object, _added: object) -> None:  # in the reloading thread
+            loop.call_soon_threadsafe(self._zones_changed.set)
+
+        # first of the listeners: the swap is under way before alerts are queued
+        zones.listeners.insert(0, changed)
+        self.zone_signal = ZoneSignal(
+            self.runtime.store, zones.reload, poll_s=self.options.zone_poll_s
+        ).start()
+        return asyncio.create_task(self._follow_zones(), name="zones")
+
+    async def _follow_zones(self) -> None:
+        """Swap each reloaded zone set into the pipeline, between two batches."""
+        while True:
+            await self._zones_changed.wait()
+            self._zones_changed.clear()
+            try:
+                await self._swap_in()
+            except Exception:  # a bad set must not end the following; the old one stays
+                log.exception("zones: swapping the reloaded zones in failed; keeping the old ones")
+
+    async def _swap_in(self) -> None:
+        """Hand the pipeline the reloaded zone set, if it differs from the one it has."""
+        zones = self.runtime.zones
+        assert zones is not None
+        async with self._pipeline_lock:
+            versions = zones.versions()
+            if version_keys(versions) == version_keys(self.pipeline.geofence.index.versions):
+                return
+            started = time.perf_counter()
+            await asyncio.to_thread(self.pipeline.replace_zones, versions)
+            self.zone_swaps += 1
+        log.info(
+            "zones: %d version(s) now in the pipeline (swapped in %.2f s)",
+            len(versions),
+            time.perf_counter() - started,
+        )
 
     async def _prune(self) -> None:
         """Drop stored positions older than ``storage.observation_retention_days``."""

@@ -1,4 +1,5 @@
-"""``monitor run``: the live service from settings."""
+"""``monitor run``: the live service from settings; :func:`history_app`, the app of each
+``monitor serve`` worker."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.alerts.console import ConsoleAlerts
 from monitor.config import Settings
+from monitor.domain import ZoneVersion
 from monitor.service.feeds import build_feeds, make_http_client
 from monitor.service.live import LiveOptions, LiveService
 from monitor.service.runtime import Runtime, build_runtime
@@ -64,21 +67,46 @@ def attach_alerting(runtime: Runtime, settings: Settings, options: LiveOptions) 
     """Alert rules from ``settings.alerts``: the outbox function goes to the pipeline (rows
     written in the incident's transaction), the dispatcher runs as a task of the service.
     Without rules every incident change is printed to the console instead. Returns whether
-    rules are active."""
-    from monitor.alerts.service import alerting_for
+    rules are active.
 
-    outbox_fn, dispatcher = alerting_for(
+    When this process dispatches and watches zones, a zone version that any process
+    stores is queued as a ``zone_change`` alert as soon as this process reloads its zones
+    (the zone signal: at once on PostgreSQL, within a second on SQLite), rather than at
+    the dispatcher's next zone scan (``zone_watch_every_s``); the keys make the scan's
+    own entries for the same versions no-ops."""
+    from monitor.alerts.service import build_alerting
+
+    alerting = build_alerting(
         settings,
         runtime.store,
         base_url=base_url(settings),
         known_zone_ids={v.zone_id for v in runtime.pipeline.geofence.index.versions},
     )
+    outbox_fn = alerting.engine if alerting is not None else None
     runtime.pipeline.outbox = outbox_fn
-    if dispatcher is not None:
-        options.extra_tasks.append(dispatcher)
+    if alerting is not None and alerting.setup.dispatcher.enabled:
+        options.extra_tasks.append(alerting.task())
+        if alerting.setup.dispatcher.watch_zones and runtime.zones is not None:
+            runtime.zones.listeners.append(_queue_zone_alerts(alerting))
     if outbox_fn is None:
         runtime.pipeline.listeners.append(ConsoleAlerts(base_url=base_url(settings)))
     return outbox_fn is not None
+
+
+def _queue_zone_alerts(alerting: Any) -> Callable[[list[ZoneVersion], list[ZoneVersion]], None]:
+    def queue(_all: list[ZoneVersion], added: list[ZoneVersion]) -> None:
+        stored = [v for v in added if v.recorded_at is not None]  # shipped ones are history
+        if not stored:
+            return
+        try:
+            n = alerting.queue_zone_changes(stored)
+        except SQLAlchemyError as exc:  # the dispatcher's zone scan queues them later
+            log.warning("zone-change alerts not queued now (%s); the zone scan will", exc)
+            return
+        if n:
+            log.info("alerts: %d zone-change alert(s) queued", n)
+
+    return queue
 
 
 def run_live(settings: Settings, *, web: bool = True, console: Console | None = None) -> None:
@@ -106,7 +134,12 @@ def run_live(settings: Settings, *, web: bool = True, console: Console | None = 
             service = LiveService(runtime, feeds.polling, feeds.streaming, options)
             if web:
                 options.extra_tasks.append(
-                    web_task(runtime, settings, queue_depth=service.queue.qsize)
+                    web_task(
+                        runtime,
+                        settings,
+                        queue_depth=service.queue.qsize,
+                        zones_stored=service.sync_zones,
+                    )
                 )
                 console.print(f"map and API at [bold]{base_url(settings)}[/]  (Ctrl-C stops)")
             await service.run()
@@ -115,3 +148,45 @@ def run_live(settings: Settings, *, web: bool = True, console: Console | None = 
         asyncio.run(main())
     finally:
         runtime.close()
+
+
+def history_app() -> Any:
+    """App factory of the ``monitor serve`` workers (``monitor.service.main:history_app``).
+
+    Reads the settings as the CLI does (``MONITOR_CONFIG``, ``DATABASE_URL`` …) and serves
+    the store: incidents, exports, traffic series, and the zones: the shipped ones merged
+    with the stored ones, followed as other processes store new versions (the zone
+    signal). The schema must exist already (``monitor db upgrade``); workers never migrate.
+    """
+    from monitor.config import load_settings
+    from monitor.logsetup import setup_logging
+    from monitor.web.app import create_app
+
+    settings = load_settings()
+    setup_logging(settings.log_level, settings.log_format)
+    services, _signal = history_services(settings)
+    return create_app(services)
+
+
+def history_services(settings: Settings, *, zone_poll_s: float = 1.0) -> tuple[Any, Any]:
+    """``(WebServices, ZoneSignal)`` of a history server over the database of ``settings``:
+    no live feed; the shipped zones merged with the stored ones, reloaded when any process
+    stores a version (the signal is started; stop it to stop following)."""
+    from monitor.pipeline import FeedHealthBook, LiveView
+    from monitor.service.runtime import ZoneSet, load_shipped_zones
+    from monitor.store import Store
+    from monitor.store.zone_signal import ZoneSignal
+    from monitor.web.services import WebServices
+
+    store = Store.open(settings.database_url, migrate_schema=False)
+    zones = ZoneSet(load_shipped_zones(settings), store)
+    signal = ZoneSignal(store, zones.reload, poll_s=zone_poll_s).start()
+    services = WebServices(
+        store=store,
+        live=LiveView(),
+        health=FeedHealthBook(),
+        zones=zones.versions,
+        config=settings.web,
+        zones_stored=zones.reload,
+    )
+    return services, signal

@@ -7,7 +7,8 @@ every stage together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,16 +24,69 @@ from monitor.store import Store
 log = logging.getLogger(__name__)
 
 
-def load_zone_versions(settings: Settings, store: Store | None) -> list[ZoneVersion]:
-    """The shipped zones (``geodata/``) plus every version stored in the database
-    (merged as ``ZoneRegistry.merged`` does for the CLI: a stored version wins its key)."""
+def load_shipped_zones(settings: Settings) -> list[ZoneVersion]:
+    """The shipped zones (``geodata/``, or ``geodata_dir`` of the settings)."""
     from monitor.zones.bundled import load_bundled_zones
+
+    return load_bundled_zones(Path(settings.geodata_dir) if settings.geodata_dir else None)
+
+
+def merge_zones(shipped: Sequence[ZoneVersion], store: Store | None) -> list[ZoneVersion]:
+    """``shipped`` plus every version stored in the database (merged as
+    ``ZoneRegistry.merged`` does for the CLI: a stored version wins its key)."""
     from monitor.zones.registry import ZoneRegistry
 
-    geodata = Path(settings.geodata_dir) if settings.geodata_dir else None
-    shipped = load_bundled_zones(geodata)
     stored = store.list_versions() if store is not None else []
     return list(ZoneRegistry.merged(shipped, stored).versions())
+
+
+def load_zone_versions(settings: Settings, store: Store | None) -> list[ZoneVersion]:
+    """The shipped zones (``geodata/``) plus every version stored in the database."""
+    return merge_zones(load_shipped_zones(settings), store)
+
+
+def version_keys(versions: Iterable[ZoneVersion]) -> frozenset[str]:
+    """``{"SVZM@v1", ...}``: versions are never changed in place, so equal keys mean
+    equal zone sets."""
+    return frozenset(v.key for v in versions)
+
+
+class ZoneSet:
+    """The zone versions one process works with: the shipped ones merged with the stored
+    ones, reloaded when another process (or this one) stores a version.
+
+    ``versions`` is what the web app reads (``WebServices.zones``); ``reload`` is what the
+    zone signal (:class:`monitor.store.zone_signal.ZoneSignal`) calls. The swap is one
+    reference assignment, so readers in other threads see the old or the new set whole.
+    """
+
+    def __init__(self, shipped: Sequence[ZoneVersion], store: Store | None) -> None:
+        self.shipped = list(shipped)
+        self.store = store
+        self._lock = threading.Lock()
+        self._versions = merge_zones(self.shipped, store)
+        #: called after each reload that changed the set, with the whole new set and the
+        #: versions it added (in the thread that reloaded)
+        self.listeners: list[Callable[[list[ZoneVersion], list[ZoneVersion]], None]] = []
+
+    def versions(self) -> list[ZoneVersion]:
+        return self._versions
+
+    def reload(self) -> list[ZoneVersion] | None:
+        """Read the stored versions again; the new set when it changed, else ``None``."""
+        fresh = merge_zones(self.shipped, self.store)
+        with self._lock:
+            old = self._versions
+            if version_keys(fresh) == version_keys(old):
+                return None
+            self._versions = fresh
+        known = version_keys(old)
+        added = [v for v in fresh if v.key not in known]
+        names = ", ".join(v.key for v in added[:10]) + (" ..." if len(added) > 10 else "")
+        log.info("zones reloaded: %d version(s)%s", len(fresh), f", new: {names}" if added else "")
+        for listener in self.listeners:
+            listener(fresh, added)
+        return fresh
 
 
 def load_routes(paths: list[str] | tuple[str, ...]) -> Any:
@@ -83,6 +137,8 @@ class Runtime:
     pipeline: Pipeline
     health: FeedHealthBook
     extras: dict[str, Any] = field(default_factory=dict)
+    #: shipped + stored zone versions, reloaded on a zone change (``None``: fixed zones)
+    zones: ZoneSet | None = None
 
     def close(self) -> None:
         try:
@@ -94,7 +150,8 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
     store = store or Store.open(settings.database_url)
-    versions = load_zone_versions(settings, store)
+    zones = ZoneSet(load_shipped_zones(settings), store)
+    versions = zones.versions()
     detectors = build_detectors(settings.detectors, source=settings.source_file or "config")
     geofence = make_geofence(settings, versions, detectors)
     health = FeedHealthBook()
@@ -114,4 +171,4 @@ def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
         ", ".join(d.name for d in detectors),
         store.engine.url.render_as_string(hide_password=True),
     )
-    return Runtime(settings=settings, store=store, pipeline=pipeline, health=health)
+    return Runtime(settings=settings, store=store, pipeline=pipeline, health=health, zones=zones)

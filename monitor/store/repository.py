@@ -19,6 +19,7 @@ import orjson
 import shapely
 from sqlalchemy import Engine, and_, bindparam, event, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import SingletonThreadPool
 
 from monitor.domain import (
@@ -39,6 +40,13 @@ from monitor.domain import (
 )
 from monitor.domain.zone import UNLIMITED_FT, BindingScope
 from monitor.errors import StoreError
+from monitor.identity.vessel import (
+    STATIC_FIELDS,
+    clean_text,
+    keeps_static_history,
+    mmsi_class,
+    static_changes,
+)
 from monitor.store.db import make_engine, migrate
 from monitor.store.models import (
     AlertAttemptRow,
@@ -51,6 +59,7 @@ from monitor.store.models import (
     IncidentRow,
     ObservationRow,
     TrafficStatRow,
+    VesselIdentityHistoryRow,
     VesselInfoRow,
     ZoneVersionRow,
 )
@@ -63,6 +72,7 @@ from monitor.store.queries import (
     sqlite_time,
 )
 from monitor.store.writer import PendingWrite, StoreWriter, is_writer_thread
+from monitor.store.zone_signal import ZONE_CHANNEL
 from monitor.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,6 +83,7 @@ EVD = EvidenceRow.__table__
 OBS = ObservationRow.__table__
 ZV = ZoneVersionRow.__table__
 VI = VesselInfoRow.__table__
+VH = VesselIdentityHistoryRow.__table__
 FH = FeedHealthRow.__table__
 FO = FeedOutageRow.__table__
 OUT = AlertOutboxRow.__table__
@@ -572,6 +583,7 @@ class Store:
     def _upsert_vessels(self, conn: Connection, infos: Sequence[VesselInfo]) -> None:
         from monitor.store.upsert import upsert
 
+        self._record_vessel_history(conn, infos)
         latest: dict[str, VesselInfo] = {}
         for info in infos:
             latest[info.mmsi] = info
@@ -590,6 +602,56 @@ class Store:
             }
             keep = {k: v for k, v in values.items() if v is not None}
             conn.execute(upsert(self.dialect, VI, keep, ["mmsi"]))
+
+    def _record_vessel_history(self, conn: Connection, infos: Sequence[VesselInfo]) -> None:
+        """Rows of ``vessel_identity_history`` for what ``infos`` (in order) change against
+        the static data stored (first values included); vessels only
+        (:func:`monitor.identity.vessel.keeps_static_history`). One query per 500 MMSIs."""
+        wanted = [i for i in infos if keeps_static_history(mmsi_class(i.mmsi))]
+        if not wanted:
+            return
+        mmsis = sorted({i.mmsi for i in wanted})
+        known: dict[str, dict[str, str | int | None]] = {}
+        columns = [VI.c.mmsi, *(VI.c[f] for f in STATIC_FIELDS)]
+        for k in range(0, len(mmsis), 500):
+            chunk = mmsis[k : k + 500]
+            for r in conn.execute(select(*columns).where(VI.c.mmsi.in_(chunk))):
+                known[r[0]] = dict(zip(STATIC_FIELDS, r[1:], strict=True))
+        rows = []
+        for info in wanted:
+            values = known.get(info.mmsi)
+            for ch in static_changes(values, info):
+                rows.append({
+                    "mmsi": ch.mmsi,
+                    "attribute": ch.field,
+                    "old_value": _history_text(ch.old),
+                    "new_value": _history_text(ch.new),
+                    "changed_at": ch.at,
+                    "source": (ch.source or "")[:60],
+                })
+                known.setdefault(info.mmsi, {})[ch.field] = ch.new
+        if rows:
+            conn.execute(insert(VH), rows)
+
+    def vessel_history(
+        self,
+        mmsi: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        attributes: Iterable[str] | None = None,
+    ) -> list[Any]:
+        """The static-data history of ``mmsi`` (``vessel_identity_history`` rows: attribute,
+        old_value, new_value, changed_at, source), oldest first."""
+        stmt = select(VH).where(VH.c.mmsi == mmsi)
+        if since is not None:
+            stmt = stmt.where(VH.c.changed_at >= since)
+        if until is not None:
+            stmt = stmt.where(VH.c.changed_at <= until)
+        if attributes is not None:
+            stmt = stmt.where(VH.c.attribute.in_(sorted(set(attributes))))
+        with self.engine.connect() as conn:
+            return list(conn.execute(stmt.order_by(VH.c.changed_at, VH.c.id)).all())
 
     def _upsert_health(self, conn: Connection, h: FeedHealthState) -> None:
         from monitor.store.upsert import upsert
@@ -792,21 +854,68 @@ class Store:
             return [_zone_from_row(r) for r in conn.execute(stmt).all()]
 
     def add_versions(
-        self, versions: Sequence[ZoneVersion], *, origin: str = "user"
+        self, versions: Sequence[ZoneVersion], *, origin: str = "user", exclusive: bool = False
     ) -> list[ZoneVersion]:
+        """Store zone versions in one transaction; return them as stored.
+
+        A version whose ``(zone_id, version)`` is already stored is skipped and returned as
+        stored (idempotent re-import), unless ``exclusive``: then the whole call is refused
+        and nothing is stored (another writer took that version number a moment ago).
+        On PostgreSQL the transaction also sends ``NOTIFY monitor_zones`` (delivered at
+        commit) so that every process following zones reloads them at once
+        (:mod:`monitor.store.zone_signal`).
+
+        Raises
+        ------
+        StoreError
+            ``exclusive`` and a key is already stored, or two writers raced for one key.
+        """
         stored: list[ZoneVersion] = []
-        with self.engine.begin() as conn:
-            for v in versions:
-                found = conn.execute(
-                    select(ZV).where(and_(ZV.c.zone_id == v.zone_id, ZV.c.version == v.version))
-                ).first()
-                if found is not None:
-                    stored.append(_zone_from_row(found))
-                    continue
-                recorded = v.recorded_at or utcnow()
-                conn.execute(insert(ZV).values(**_zone_to_row(v, recorded, origin)))
-                stored.append(_zone_from_row_values(v, recorded))
+        inserted: list[str] = []
+        try:
+            with self.engine.begin() as conn:
+                for v in versions:
+                    found = conn.execute(
+                        select(ZV).where(
+                            and_(ZV.c.zone_id == v.zone_id, ZV.c.version == v.version)
+                        )
+                    ).first()
+                    if found is not None:
+                        if exclusive:
+                            raise StoreError(
+                                f"zone version {v.key} is already stored (another writer took "
+                                "that number a moment ago); nothing stored, try again"
+                            )
+                        stored.append(_zone_from_row(found))
+                        continue
+                    recorded = v.recorded_at or utcnow()
+                    conn.execute(insert(ZV).values(**_zone_to_row(v, recorded, origin)))
+                    stored.append(_zone_from_row_values(v, recorded))
+                    inserted.append(v.key)
+                if inserted and self.dialect == "postgresql":
+                    conn.execute(
+                        text("SELECT pg_notify(:channel, :payload)"),
+                        {"channel": ZONE_CHANNEL, "payload": " ".join(inserted)[:7000]},
+                    )
+        except IntegrityError:
+            keys = ", ".join(v.key for v in versions)
+            raise StoreError(
+                f"zone version(s) {keys}: stored by another writer at the same moment; "
+                "nothing stored, try again"
+            ) from None
         return stored
+
+    def zone_change_token(self) -> tuple[int, int]:
+        """``(rows, highest row id)`` of the stored zone versions: it changes whenever a
+        version is stored (versions are only ever added), and costs one index read.
+
+        Processes on SQLite compare it every second or so to follow versions stored by
+        others (:class:`monitor.store.zone_signal.ZoneSignal`)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(func.count(), func.coalesce(func.max(ZV.c.id), 0)).select_from(ZV)
+            ).one()
+        return int(row[0]), int(row[1])
 
     # --- feed health ----------------------------------------------------------------------
 
@@ -983,3 +1092,12 @@ def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 def _iso_utc(t: datetime) -> str:
     """An aware datetime as ISO 8601 text for a ``::timestamptz`` cast."""
     return t.isoformat()
+
+
+def _history_text(value: str | int | None) -> str | None:
+    """A static-data value as stored in ``vessel_identity_history`` (cleaned text, 120 chars)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (clean_text(value) or "")[:120]
+    return str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ class WebContext:
     vessels: LiveIndex = field(default_factory=lambda: LiveIndex("vessels", vessel_feature))
     zone_geometry: ZoneGeometryCache = field(default_factory=ZoneGeometryCache)
     page_cache: dict[str, str] = field(default_factory=dict)
+    #: one zone write at a time in this process (numbers are per zone; the store refuses
+    #: a number another process took meanwhile)
+    zone_write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def clock(self) -> datetime | None:
         return self.services.clock()

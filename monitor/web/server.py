@@ -3,7 +3,7 @@ more task beside the pollers), on 127.0.0.1 unless told otherwise.
 
 :func:`run_workers` serves the history API from several worker processes instead (uvicorn's
 supervisor, one shared socket): a read-only server beside the live service, for many map
-and history users. Each worker builds its own app with :func:`history_app` over the
+and history users. Each worker builds its own app with ``monitor.service.main:history_app`` over the
 database of the settings; there is no live feed in those processes (``/api/live/*`` answer
 empty snapshots), so the live map stays on the ``monitor run`` process.
 """
@@ -90,38 +90,12 @@ async def serve(
     log.info("web: stopped")
 
 
-def history_app() -> Any:
-    """App factory of the worker processes (``monitor.web.server:history_app``).
-
-    Reads the settings as the CLI does (``MONITOR_CONFIG``, ``DATABASE_URL`` …) and serves
-    the store: incidents, exports, zone versions stored in the database, traffic series.
-    The schema must exist already (``monitor db upgrade``); workers never migrate.
-    """
-    from monitor.config import load_settings
-    from monitor.pipeline import FeedHealthBook, LiveView
-    from monitor.store import Store
-    from monitor.web.app import create_app
-    from monitor.web.services import WebServices
-
-    settings = load_settings()
-    store = Store.open(settings.database_url, migrate_schema=False)
-    zones = store.list_versions()
-    services = WebServices(
-        store=store,
-        live=LiveView(),
-        health=FeedHealthBook(),
-        zones=lambda: zones,
-        config=settings.web,
-    )
-    return create_app(services)
-
-
 def run_workers(
     host: str = DEFAULT_HOST,
     port: int = 8000,
     *,
     workers: int = 2,
-    factory: str = "monitor.web.server:history_app",
+    factory: str = "monitor.service.main:history_app",
     log_level: str = "warning",
 ) -> None:
     """Serve ``factory``'s app from ``workers`` processes until interrupted (blocking).

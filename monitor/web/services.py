@@ -27,7 +27,10 @@ class WebServices:
     shipped ``geodata/``); ``tile_url`` adds a tile layer (``{z}/{x}/{y}`` template) for
     deployments allowed to reach a tile server — by default the map fetches nothing from
     the internet; ``ready`` says whether the service is ready (``/readyz``), beyond the
-    database answering.
+    database answering; ``zones_stored`` is called (in a worker thread) after the API
+    stored a zone version: when it returns, ``zones`` should include it (``monitor serve``
+    reloads its zones, ``monitor run`` also waits for its pipeline to take them). Other
+    processes follow through the zone signal (:mod:`monitor.store.zone_signal`).
     """
 
     store: Store
@@ -43,3 +46,4 @@ class WebServices:
     tile_url: str | None = None
     tile_attribution: str = ""
     ready: Callable[[], bool] = lambda: True
+    zones_stored: Callable[[], object] = lambda: None

@@ -93,6 +93,11 @@ def zone_feature(
         "change": v.change.value,
         "description": v.description,
         "group": v.group,
+        "binds": str(v.binding_scope),
+        "binds_text": v.binding_scope.describe(),
+        "more_sources": list(v.more_sources),
+        "notes": v.notes,
+        "recorded_at": _iso(v.recorded_at),
         "in_force": bool(at is not None and v.restricts and active(start, end, at)),
     }
     return {"type": "Feature", "id": v.key, "geometry": geometry.get(v), "properties": props}

@@ -250,7 +250,8 @@ def test_the_worker_app_serves_the_database_of_the_settings(web_store, ids, monk
     """``history_app`` (what each ``run_workers`` process builds) answers from DATABASE_URL."""
     from fastapi.testclient import TestClient
 
-    from monitor.web.server import history_app, run_workers
+    from monitor.service.main import history_app
+    from monitor.web.server import run_workers
 
     store, _ = web_store
     monkeypatch.setenv("DATABASE_URL", store.engine.url.render_as_string(hide_password=False))

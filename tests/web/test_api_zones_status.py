@@ -154,7 +154,7 @@ def test_writes_need_the_admin_token(services):
     services.config = WebConfig(admin_token="s3cret-token")
     with TestClient(_app_with_write(services)) as c:
         assert c.post("/api/test-write").status_code == 401
-        assert c.post("/api/test-write", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.post("/api/test-write", headers={"Authorization": "Bearer wrong"}).status_code == 403
         ok = c.post("/api/test-write", headers={"Authorization": "Bearer s3cret-token"})
         assert ok.status_code == 200 and ok.json() == {"ok": "yes"}
 
