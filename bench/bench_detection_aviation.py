@@ -6,8 +6,9 @@ SYNTHETIC traffic: ``--aircraft`` aircraft on random great-circle legs over the 
 Caribbean and northern South America (lon -80..-55, lat 0..20), a fix every 15 s, some
 military, some with degraded NIC near Curaçao, a third with a known route. Every batch
 (one poll of every aircraft) goes through the real track store and geofence (bundled
-zones, 2025-12-02: the SVZM advisory and closure in force); only the detectors' time is
-measured, each on its own, in one process on one core.
+zones, 2026-01-03, the demo scenario's day: the FAA prohibition for US operators in force
+in SVZM, TJZS, TNCF and TTZP); only the detectors' time is measured, each on its own, in
+one process on one core.
 
 Target: the end-to-end budget of issue 8 is 50,000 observations/s (20 µs each) for
 parse, geofence, every detector and the store together. An aircraft fix goes through the
@@ -49,7 +50,7 @@ from monitor.tracks import TrackStore  # noqa: E402
 from monitor.zones.bundled import load_bundled_zones  # noqa: E402
 
 TARGET_OBS_PER_S = 100_000
-T0 = datetime(2025, 12, 2, 10, 0, tzinfo=UTC)
+T0 = datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
 ROUTE_PAIRS = [("SBGR", "KMIA"), ("SKBO", "LEMD"), ("MPTO", "TNCC"), ("KMIA", "SBGR"),
                ("TNCC", "KMIA"), ("SKBO", "TNCC"), ("EHAM", "TNCC"), ("KATL", "TNCB")]
 

@@ -47,7 +47,7 @@ def simulate(
             "--hours",
             min=0.1,
             max=DEFAULT_HOURS,
-            help="Length of scenario to write, from 2025-12-02 10:00Z (at most 3).",
+            help="Length of scenario to write, from 2026-01-03 10:00Z (at most 3).",
         ),
     ] = DEFAULT_HOURS,
     outage: Annotated[

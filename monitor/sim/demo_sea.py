@@ -434,7 +434,7 @@ def build_sea(cast: Cast, *, with_going_dark: bool = True) -> None:
         tag="b",
     )
     cast.label(
-        K.SPOOFING,
+        K.IDENTITY_CONFLICT,
         (str(twin),),
         at("10:00"),
         at("13:00"),

@@ -26,10 +26,10 @@ from monitor.sim.model import (
 )
 from monitor.timeutil import utc_from_epoch_s
 
-#: 2025-12-02T10:00:00Z: the FAA advisory KICZ A0012/25 and the 2025-11-29 declaration
-#: are both in force
-DEMO_START = datetime(2025, 12, 2, 10, 0, tzinfo=UTC)
-DEFAULT_SEED = 20251202
+#: 2026-01-03T10:00:00Z: the FAA prohibition for US operators in SVZM, TJZS, TNCF and TTZP
+#: is in force (from about 06:00Z to 05:00Z on 4 January), with EASA's bulletin for SVZM
+DEMO_START = datetime(2026, 1, 3, 10, 0, tzinfo=UTC)
+DEFAULT_SEED = 20260103
 DEFAULT_HOURS = 3.0
 
 #: the region the simulated feeds cover (and the monitor's default region)
@@ -48,13 +48,17 @@ SYNTHETIC_NOTE = (
 
 DEMO_DESCRIPTION = (
     SYNTHETIC_NOTE
-    + " Southern Caribbean and northern South America, 2025-12-02 10:00-13:00Z, with the "
-    "FAA advisory KICZ A0012/25 and the 2025-11-29 declaration over the Maiquetia FIR "
-    "(SVZM) in force. Aircraft: flights still inside SVZM (incursions) and traffic through "
-    "it collapsing hour by hour; overflights rerouted round it through Bogota, Curacao "
-    "and Piarco; business jets turning away from it; a turnback, a diversion to Curacao; "
-    "7700 and 7600 squawks; two ADS-B dropouts near SVZM; a GNSS-degraded area round "
-    "the ABC islands; a spoofed position jump; US military aircraft. Vessels: ordinary "
+    + " Southern Caribbean and northern South America, 2026-01-03 10:00-13:00Z, with the "
+    "FAA prohibition for US operators (US carriers and US-registered civil aircraft; "
+    "foreign carriers and state aircraft exempt) in force in the Maiquetia (SVZM), San "
+    "Juan (TJZS), Curacao (TNCF) and Piarco (TTZP) FIRs, and EASA's bulletin for SVZM. "
+    "Aircraft: US carriers and US-registered general aviation inside those FIRs "
+    "(incursions); Venezuelan domestic flights, foreign carriers and US military aircraft "
+    "inside them too (not bound: no incursion); traffic through SVZM collapsing hour by "
+    "hour; overflights rerouted round the restricted FIRs through Bogota, Georgetown and "
+    "the Atlantic; US business jets turning away from them; a turnback, a diversion to "
+    "Curacao; 7700 and 7600 squawks; two ADS-B dropouts near SVZM; a GNSS-degraded area "
+    "round the ABC islands; a spoofed position jump. Vessels: ordinary "
     "traffic, entries into strike zones and the Venezuelan territorial sea, a tanker "
     "going dark in the Paria strike zone, loitering, a ship-to-ship rendezvous, a "
     "spoofed position jump, one MMSI in two places, an invalid MMSI, a go-fast; one "
@@ -63,7 +67,7 @@ DEMO_DESCRIPTION = (
 
 OUTAGE_DESCRIPTION = (
     SYNTHETIC_NOTE
-    + " The vessels of the demo scenario, plus a few aircraft, 2025-12-02 10:00-13:00Z; "
+    + " The vessels of the demo scenario, plus a few aircraft, 2026-01-03 10:00-13:00Z; "
     "both AIS feeds (aisstream and the NMEA receiver) deliver nothing from 10:40 to "
     "12:50Z while the vessels keep moving. No vessel goes dark: a monitor must report "
     "the feed outage (feed_health) and raise no going_dark incident. Other kinds are not "

@@ -136,8 +136,9 @@ def test_vessel_crossing_aircraft_airspace_is_not_reported(synthetic_index: Zone
 
 
 def test_svzm_replay_january_answers(bundled_index: ZoneIndex) -> None:
-    """A replay: 2025-11-25 is evaluated against the FAA advisory, 2026-01-03 against the
-    FAA prohibition (governing over the President's closure and the EASA bulletin)."""
+    """A replay: 2025-11-25 is evaluated against the advisories then in force, 2026-01-03
+    against the FAA prohibition (governing over the President's statement and the EASA
+    bulletin)."""
     gf = Geofence(bundled_index, min_dwell_s=0, exit_grace_s=0)
 
     def at(day: datetime) -> Observation:
@@ -154,22 +155,24 @@ def test_svzm_replay_january_answers(bundled_index: ZoneIndex) -> None:
 
     nov = gf.evaluate([at(datetime(2025, 11, 25, 12, tzinfo=UTC))])
     svzm = [v for v in nov.zones_of(0) if v.zone_id == "SVZM"]
-    assert [(v.key, v.authority, v.status.value) for v in svzm] == [("SVZM@v1", "FAA", "advisory")]
+    assert [(v.key, v.authority, v.status.value) for v in svzm] == [
+        ("SVZM@v2", "AESA (Spain)", "advisory")
+    ]
 
     jan = gf.evaluate([at(datetime(2026, 1, 3, 12, tzinfo=UTC))])
     svzm = [v for v in jan.zones_of(0) if v.zone_id == "SVZM"]
     assert [(v.key, v.authority, v.status.value) for v in svzm] == [
-        ("SVZM@v3", "FAA", "prohibited")
+        ("SVZM@v8", "FAA", "prohibited")
     ]
     all_in_force = sorted(
         bundled_index.versions[j].key
         for j in jan.hits.version_idx
         if bundled_index.versions[j].zone_id == "SVZM"
     )
-    assert all_in_force == ["SVZM@v2", "SVZM@v3", "SVZM@v4"]
+    assert all_in_force == ["SVZM@v3", "SVZM@v7", "SVZM@v8"]
     # the subject stayed inside SVZM: the new governing version is an 'inside', not a re-entry
     inside = [t for t in jan.transitions if t.zone.zone_id == "SVZM"]
-    assert [(str(t.kind), t.zone.key) for t in inside] == [("inside", "SVZM@v3")]
+    assert [(str(t.kind), t.zone.key) for t in inside] == [("inside", "SVZM@v8")]
 
 
 def test_replace_zones_keeps_state(synthetic_versions: list[ZoneVersion]) -> None:

@@ -16,7 +16,6 @@ from monitor.service.runtime import build_runtime
 from monitor.store import IncidentQuery
 from tests.pipeline.fixtures import v2_aircraft, v2_record
 
-
 US_PRIVATE = ("a6b5c4", "N518JA  ")  # an address in the US block, an N-number call sign
 VE_DOMESTIC = ("0d8123", "VCV100  ")  # a Venezuelan address, Conviasa's designator
 

@@ -108,7 +108,7 @@ def test_military_and_gnss_degraded_fields() -> None:
         for ac in adsb_snapshot(s, float(t))["ac"]:
             if ac.get("dbFlags", 0) & 1:
                 seen_mil.add(ac["flight"].strip())
-                assert ac["hex"].startswith("ae")
+                assert 0xADF7C8 <= int(ac["hex"], 16) <= 0xAFFFFF  # the US military range
             if "gpsOkBefore" in ac:
                 seen_bad.add(ac["hex"])
                 assert ac["nic"] < 7 and ac["nac_p"] < 8 and ac["type"] == "adsb_icao"
@@ -129,6 +129,15 @@ def test_opensky_state_vectors_are_in_metres_and_seconds() -> None:
             assert 0 < sv[7] < 17_000  # metres, not feet
             assert 50 < sv[9] < 300  # m/s, not knots
         assert sv[16] in (0, 2)
+    # origin_country is the State of the address block, as OpenSky derives it
+    countries = {sv[0]: sv[2] for sv in body["states"]}
+    for hex_, country in countries.items():
+        if hex_.startswith("0d8"):
+            assert country == "Venezuela", hex_
+        elif hex_.startswith("0c2"):
+            assert country == "Panama", hex_
+        elif hex_[0] == "a":
+            assert country == "United States", hex_
     empty = opensky_snapshot(s, s.start_s - 86400.0)
     assert empty["states"] is None
 
@@ -245,8 +254,8 @@ def test_shipped_capture_is_small_gzip_json_lines_and_says_nothing_false() -> No
     assert set(kinds) == {"adsbx_v2", "opensky_states", "aisstream", "ais_nmea", "nga_msi"}
     times = [rec.received_at for rec in shipped_records()]
     assert times == sorted(times)
-    assert times[0] >= datetime(2025, 12, 2, 10, tzinfo=UTC)
-    assert times[-1] <= datetime(2025, 12, 2, 13, tzinfo=UTC)
+    assert times[0] >= datetime(2026, 1, 3, 10, tzinfo=UTC)
+    assert times[-1] <= datetime(2026, 1, 3, 13, tzinfo=UTC)
 
 
 def test_some_type_5_messages_straddle_two_nmea_bodies() -> None:

@@ -1,9 +1,15 @@
 """The labels are true: the simulated trajectories checked against the shipped zones.
 
-Each test states a promise the labels make (an incursion label means the aircraft is
-airborne inside SVZM then; a flight without one never is, and keeps 30 km from the
-boundary; a vessel entering a strike zone has a label at that time ...). They read the
-zones from ``geodata/`` and skip, saying why, when it is not built.
+Each test states a promise the labels make. The demo day is 2026-01-03, when the FAA
+prohibits US operators in four FIRs (SVZM, TJZS, TNCF, TTZP; ``RESTRICTED``): an
+incursion label means an aircraft that prohibition binds (a US carrier, or a
+US-registered civil aircraft no foreign carrier operates; state aircraft exempt) is
+airborne inside one of them then; an aircraft it does not bind has no incursion label
+wherever it flies; every aircraft keeps 30 km from the boundaries it does not cross; a
+vessel entering a strike zone has a label at that time ... Whom the prohibition binds is
+asked of ``monitor.domain.zone.BindingScope`` (``operators:US``), with the aircraft's
+identity built here from its address block and call sign. The tests read the zones from
+``geodata/`` and skip, saying why, when it is not built.
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections import defaultdict
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -20,23 +25,65 @@ import airportsdata
 import pytest
 from shapely.geometry import Polygon
 
+from monitor.domain.identity import AircraftIdentity
+from monitor.domain.zone import BindingScope, Bound
 from monitor.sim import geo
 from monitor.sim.labels import Label
 from monitor.sim.model import Flight, Scenario, Voyage
 from monitor.sim.places import PORTS
 from monitor.sim.scenario import build_demo
 
-from .geometry import Area, bundled_areas, great_circle
+from .geometry import SHARED, Area, bundled_areas, great_circle
 
 MARGIN_KM = 30.0
 STEP_S = 20.0
 TOL_S = 600.0
+RESTRICTED = ("SVZM", "TJZS", "TNCF", "TTZP")
 VESSEL_ZONES = (
     "STRIKE-SOUTHERN-CARIBBEAN",
     "STRIKE-PARIA-TRINIDAD",
     "STRIKE-CENTRAL-COAST",
     "TERRSEA-VEN",
 )
+#: the operators whose call signs the scenario uses, with their State (ICAO designators,
+#: as in shared/reference/identity/airline_designators.csv; checked there when present)
+OPERATORS = {
+    "AAL": "US",
+    "DAL": "US",
+    "JBU": "US",
+    "UAL": "US",
+    "AVA": "CO",
+    "BWA": "TT",
+    "CMP": "PA",
+    "GLO": "BR",
+    "TAM": "BR",
+    "ETR": "VE",
+    "LER": "VE",
+    "ROI": "VE",
+    "RUC": "VE",
+    "VCV": "VE",
+}
+COUNTRY_ISO2 = {
+    "United States": "US",
+    "Colombia": "CO",
+    "Trinidad and Tobago": "TT",
+    "Panama": "PA",
+    "Brazil": "BR",
+    "Venezuela": "VE",
+}
+#: ICAO address blocks of the States the scenario's aircraft are registered in
+BLOCKS = (
+    (0x0AC000, 0x0ACFFF, "CO"),
+    (0x0C2000, 0x0C2FFF, "PA"),
+    (0x0C6000, 0x0C6FFF, "TT"),
+    (0x0D8000, 0x0DFFFF, "VE"),
+    (0x480000, 0x487FFF, "NL"),
+    (0x490000, 0x497FFF, "PT"),
+    (0xA00000, 0xAFFFFF, "US"),
+    (0xE40000, 0xE7FFFF, "BR"),
+)
+US_MILITARY = (0xADF7C8, 0xAFFFFF)
+US_OPERATORS = BindingScope.parse("operators:US")
 
 
 @cache
@@ -47,7 +94,7 @@ def scn() -> Scenario:
 @cache
 def areas() -> dict[str, Area]:
     found = bundled_areas()
-    if found is None or "SVZM" not in found:
+    if found is None or not set(RESTRICTED) <= set(found):
         pytest.skip(
             "geodata/ is not built (python -m monitor.zones.build); nothing to check against"
         )
@@ -66,6 +113,31 @@ def labels_of(subject: str, kind: str | None = None) -> list[Label]:
     ]
 
 
+def identity(f: Flight) -> AircraftIdentity:
+    """What a monitor can know of ``f``: State of registry from the address block, the
+    operator from the call sign's designator, state aircraft from the military range."""
+    value = int(f.hex, 16)
+    registry = next((iso for lo, hi, iso in BLOCKS if lo <= value <= hi), None)
+    m = re.match(r"^([A-Z]{3})\d", f.callsign)
+    operator = m.group(1) if m and m.group(1) in OPERATORS else None
+    return AircraftIdentity(
+        icao24=f.hex,
+        registry_iso2=registry,
+        registration=f.airframe.registration,
+        callsign=f.callsign,
+        operator_icao=operator,
+        operator_iso2=OPERATORS.get(operator or ""),
+        military=True if US_MILITARY[0] <= value <= US_MILITARY[1] else None,
+    )
+
+
+def bound(f: Flight) -> bool:
+    """Whether the FAA prohibition for US operators binds ``f`` (never "possibly" here)."""
+    verdict = US_OPERATORS.binds(identity(f)).verdict
+    assert verdict is not Bound.POSSIBLY, f"{f.callsign}: identity too thin to tell"
+    return verdict is Bound.BOUND
+
+
 def airborne_fixes(f: Flight):  # type: ignore[no-untyped-def]
     """(t, lat, lon) of the reported, airborne, covered positions, every STEP_S."""
     s = scn()
@@ -78,12 +150,18 @@ def airborne_fixes(f: Flight):  # type: ignore[no-untyped-def]
         t += STEP_S
 
 
-def inside_spans(f: Flight) -> list[tuple[float, float]]:
+@cache
+def _fixes(callsign: str) -> tuple[tuple[float, float, float], ...]:
+    return tuple(airborne_fixes(FLIGHTS[callsign]))
+
+
+def inside_spans(f: Flight, zone_id: str = "SVZM") -> list[tuple[float, float]]:
+    zone = areas()[zone_id]
     spans: list[tuple[float, float]] = []
     cur: float | None = None
     last = None
-    for t, lat, lon in airborne_fixes(f):
-        inside = svzm().contains(lat, lon)
+    for t, lat, lon in _fixes(f.callsign):
+        inside = zone.contains(lat, lon)
         if inside and cur is None:
             cur = t
         if not inside and cur is not None:
@@ -95,33 +173,98 @@ def inside_spans(f: Flight) -> list[tuple[float, float]]:
     return spans
 
 
+def inside_any(lat: float, lon: float) -> bool:
+    return any(areas()[z].contains(lat, lon) for z in RESTRICTED)
+
+
 FLIGHTS = {f.callsign: f for f in build_demo().flights}
 
 
-# --- aircraft and SVZM --------------------------------------------------------------------
+# --- aircraft and the restricted FIRs ------------------------------------------------------
+
+
+def test_the_operators_table_agrees_with_the_shared_reference() -> None:
+    path = SHARED / "reference" / "identity" / "airline_designators.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared reference folder is not beside the repo)")
+    with path.open(encoding="utf-8") as fh:
+        countries = {r["icao_designator"]: r["country"] for r in csv.DictReader(fh)}
+    for designator, iso2 in OPERATORS.items():
+        assert COUNTRY_ISO2[countries[designator]] == iso2, designator
+    used = {m.group(1) for f in FLIGHTS.values() if (m := re.match(r"^([A-Z]{3})\d", f.callsign))}
+    assert used - {"FOR", "JAK", "RCH"} <= set(OPERATORS)  # the military call signs aside
+
+
+def test_the_monitors_identity_tables_read_the_scenario_the_same_way() -> None:
+    """``monitor.identity`` (the shipped, cited tables the detectors use) gives every
+    simulated aircraft the State of registry, operator and military flag the labels assume."""
+    from monitor.identity.aircraft import (
+        military_by_address,
+        operator_of_callsign,
+        state_of_address,
+    )
+
+    for cs, f in sorted(FLIGHTS.items()):
+        mine = identity(f)
+        state = state_of_address(f.hex)
+        assert (state[0] if state else None) == mine.registry_iso2, cs
+        op = operator_of_callsign(f.callsign)
+        if mine.operator_icao is not None:
+            assert op is not None and (op.icao, op.iso2) == (
+                mine.operator_icao,
+                mine.operator_iso2,
+            ), cs
+        elif not mine.military:
+            assert op is None, cs
+        assert (military_by_address(f.hex) is not None) == bool(mine.military), cs
 
 
 @pytest.mark.parametrize("callsign", sorted(FLIGHTS))
-def test_incursion_labels_match_time_inside_svzm(callsign: str) -> None:
-    f = next(x for x in scn().flights if x.callsign == callsign)
-    spans = inside_spans(f)
+def test_incursion_labels_are_the_bound_aircraft_inside_restricted_firs(callsign: str) -> None:
+    """One label per stay of a bound aircraft in a restricted FIR, at the times it is
+    there; none, anywhere, for an aircraft the prohibition does not bind."""
+    f = FLIGHTS[callsign]
     labels = labels_of(f.hex, "incursion")
-    if not labels:
-        assert not spans, f"{callsign} is inside SVZM at {spans} but has no incursion label"
+    if not bound(f):
+        assert not labels, f"{callsign} is not bound by the prohibition but has {labels}"
         return
-    assert len(spans) == len(labels) == 1, (spans, labels)
-    (a, b), lab = spans[0], labels[0]
-    assert abs(a - lab.start.timestamp()) <= TOL_S, "entry time off"
-    assert abs(b - lab.end.timestamp()) <= TOL_S, "exit / landing time off"
+    for zone_id in RESTRICTED:
+        spans = inside_spans(f, zone_id)
+        mine = sorted((lab for lab in labels if lab.zone_id == zone_id), key=lambda x: x.start)
+        assert len(spans) == len(mine), (zone_id, spans, mine)
+        for (a, b), lab in zip(spans, mine, strict=True):
+            assert abs(a - lab.start.timestamp()) <= TOL_S, f"{zone_id}: entry time off"
+            assert abs(b - lab.end.timestamp()) <= TOL_S, f"{zone_id}: exit / landing time off"
+    assert all(lab.zone_id in RESTRICTED for lab in labels)
+
+
+def test_the_demo_has_incursions_and_negatives_inside_the_restricted_firs() -> None:
+    """At least 12 incursion labels, and inside the same FIRs aircraft an incursion
+    detector must leave alone: Venezuelan domestic flights, foreign carriers (one of them
+    flying a US-registered aircraft) and US military aircraft."""
+    assert len([lab for lab in scn().labels if lab.kind == "incursion"]) >= 12
+    inside = {cs: f for cs, f in FLIGHTS.items() if any(inside_spans(f, z) for z in RESTRICTED)}
+    negatives = [f for f in inside.values() if not bound(f)]
+    who = [identity(f) for f in negatives]
+    assert sum(1 for i in who if i.operator_iso2 == "VE" and i.registry_iso2 == "VE") >= 8
+    assert any(i.registry_iso2 == "VE" and i.operator_icao is None for i in who)  # YV1905
+    assert {i.operator_icao for i in who} >= {"CMP", "AVA", "GLO", "TAM", "BWA"}
+    assert any(i.operator_icao == "AVA" and i.registry_iso2 == "US" for i in who)
+    assert len([i for i in who if i.military]) >= 3
+    assert any(i.registry_iso2 == "NL" and i.operator_icao is None for i in who)  # PJ- hops
+    positives = {identity(f).operator_icao for f in inside.values() if bound(f)}
+    assert {"AAL", "JBU", "UAL", "DAL", None} <= positives  # None: N-registered, private
 
 
 @pytest.mark.parametrize("callsign", sorted(FLIGHTS))
-def test_aircraft_outside_svzm_keep_a_margin(callsign: str) -> None:
-    f = next(x for x in scn().flights if x.callsign == callsign)
-    if labels_of(f.hex, "incursion"):
-        return  # meant to be inside: checked by the test above
-    closest = min(svzm().signed_km(lat, lon) for _, lat, lon in airborne_fixes(f))
-    assert closest >= MARGIN_KM, f"{callsign} comes within {closest:.1f} km of SVZM"
+def test_aircraft_keep_a_margin_from_restricted_firs_they_do_not_enter(callsign: str) -> None:
+    f = FLIGHTS[callsign]
+    for zone_id in RESTRICTED:
+        if inside_spans(f, zone_id):
+            continue
+        zone = areas()[zone_id]
+        closest = min(zone.signed_km(lat, lon) for _, lat, lon in _fixes(callsign))
+        assert closest >= MARGIN_KM, f"{callsign} comes within {closest:.1f} km of {zone_id}"
 
 
 @cache
@@ -129,65 +272,94 @@ def airports() -> dict:
     return airportsdata.load()
 
 
-def _gc_depth_km(origin: str, destination: str) -> float:
+def _gc_depth_km(zone_id: str, origin: str, destination: str) -> float:
     ap = airports()
     o, d = ap[origin], ap[destination]
-    return min(
-        svzm().signed_km(*p) for p in great_circle((o["lat"], o["lon"]), (d["lat"], d["lon"]))
-    )
+    zone = areas()[zone_id]
+    return min(zone.signed_km(*p) for p in great_circle((o["lat"], o["lon"]), (d["lat"], d["lon"])))
 
 
 @pytest.mark.parametrize("callsign", sorted(FLIGHTS))
 def test_reroute_labels_follow_the_great_circle(callsign: str) -> None:
-    """A published route whose great circle crosses SVZM (deeper than 30 km) while the
-    flight stays out is a reroute; one passing within 25 km either way would be ambiguous
-    and is not used; routes starting or ending inside SVZM are never reroutes."""
-    f = next(x for x in scn().flights if x.callsign == callsign)
+    """A published route whose great circle crosses restricted FIRs (deeper than 30 km)
+    other than the ones it starts or ends in, flown without entering any of them, is a
+    reroute; a great circle passing within 25 km either way would be ambiguous and is not
+    used; a flight that enters a FIR its great circle crosses is not a reroute."""
+    f = FLIGHTS[callsign]
     labelled = bool(labels_of(f.hex, "reroute"))
     if not (f.route_known and f.origin and f.destination):
         assert not labelled
         return
     ap = airports()
-    ends_inside = any(
-        svzm().contains(ap[c]["lat"], ap[c]["lon"]) for c in (f.origin, f.destination)
-    )
-    if ends_inside:
-        assert not labelled, f"{callsign} starts or ends inside SVZM"
-        return
-    depth = _gc_depth_km(f.origin, f.destination)
-    assert not (-MARGIN_KM < depth < 25.0), f"{callsign}: great circle {depth:.0f} km from SVZM"
-    if depth <= -MARGIN_KM and not inside_spans(f):
-        assert labelled, f"{callsign}: great circle crosses SVZM by {-depth:.0f} km, no label"
+    crossed = []
+    for zone_id in RESTRICTED:
+        zone = areas()[zone_id]
+        ends = [zone.signed_km(ap[c]["lat"], ap[c]["lon"]) for c in (f.origin, f.destination)]
+        if min(ends) < MARGIN_KM:
+            continue  # the flight goes to or from this FIR
+        depth = _gc_depth_km(zone_id, f.origin, f.destination)
+        assert not (-MARGIN_KM < depth < 25.0), (
+            f"{callsign}: great circle {depth:.0f} km from {zone_id}"
+        )
+        if depth <= -MARGIN_KM:
+            crossed.append(zone_id)
+    entered = [z for z in crossed if inside_spans(f, z)]
+    if crossed and not entered:
+        assert labelled, f"{callsign}: great circle crosses {crossed}, flown round, no label"
     else:
         assert not labelled
 
 
-def _projects_into_svzm(f: Flight, t: float, minutes: float = 10.0) -> bool:
+def test_reroutes_are_seen_abeam_outside_every_restricted_fir() -> None:
+    """The reroute detector counts fixes abeam, outside every restricted FIR and 40 km or
+    more off the great circle: each labelled reroute has a quarter of an hour of them."""
+    ap = airports()
+    for lab in [x for x in scn().labels if x.kind == "reroute"]:
+        f = next(x for x in scn().flights if x.hex == lab.subjects[0])
+        o, d = ap[f.origin], ap[f.destination]
+        gc = list(great_circle((o["lat"], o["lon"]), (d["lat"], d["lon"]), n=600))
+        off = [
+            t
+            for t, lat, lon in _fixes(f.callsign)
+            if not inside_any(lat, lon)
+            and min(geo.distance_m(lat, lon, *p) for p in gc[::3]) > 60_000
+        ]
+        assert len(off) * STEP_S >= 900, f.callsign
+
+
+def _projects_into_restricted(f: Flight, t: float, minutes: float = 10.0) -> bool:
     lat, lon = f.reported_position(t)
     gs, trk = f.path.velocity(t)
     for k in range(1, 6):
         plat, plon = geo.destination(lat, lon, trk, gs / 1.9438444924406046 * 60 * minutes * k / 5)
-        if svzm().contains(plat, plon):
+        if inside_any(plat, plon):
             return True
     return False
 
 
 @pytest.mark.parametrize("callsign", sorted(FLIGHTS))
 def test_boundary_avoidance_only_for_unknown_routes_heading_in(callsign: str) -> None:
-    """A flight without a known route whose 10-minute projection enters SVZM while it stays
-    out is labelled boundary_avoidance; other unknown-route flights never head in."""
-    f = next(x for x in scn().flights if x.callsign == callsign)
+    """A civil flight without a known route whose 10-minute projection enters a restricted
+    FIR while it is outside them all is labelled boundary_avoidance; other unknown-route
+    civil flights never head in. Military aircraft fly where they must (and the detector
+    leaves them out)."""
+    f = FLIGHTS[callsign]
     labelled = labels_of(f.hex, "boundary_avoidance")
-    if f.route_known:
+    if f.route_known or f.airframe.military:
         assert not labelled
         return
-    heading_in = [t for t, _, _ in airborne_fixes(f) if _projects_into_svzm(f, t)]
+    heading_in = [
+        t
+        for t, lat, lon in _fixes(callsign)
+        if not inside_any(lat, lon) and _projects_into_restricted(f, t)
+    ]
     if labelled:
         lab = labelled[0]
-        assert heading_in, f"{callsign} never heads into SVZM"
+        assert heading_in, f"{callsign} never heads into a restricted FIR"
         assert lab.start.timestamp() - TOL_S <= heading_in[0] <= lab.end.timestamp()
+        assert not any(inside_spans(f, z) for z in RESTRICTED), f"{callsign} goes in"
     else:
-        assert not heading_in, f"{callsign} heads into SVZM at {heading_in[:3]} unlabelled"
+        assert not heading_in, f"{callsign} heads into a restricted FIR at {heading_in[:3]}"
 
 
 def test_turnback_reverses_more_than_150_degrees_near_svzm() -> None:
@@ -198,6 +370,7 @@ def test_turnback_reverses_more_than_150_degrees_near_svzm() -> None:
     assert abs((after - before + 180.0) % 360.0 - 180.0) > 150.0
     lat, lon = f.path.position(lab.start.timestamp())
     assert MARGIN_KM < svzm().signed_km(lat, lon) < 200.0
+    assert not bound(f) and not labels_of(f.hex, "incursion")
 
 
 def test_diversion_lands_away_from_its_destination_near_svzm() -> None:
@@ -274,6 +447,10 @@ def test_military_aircraft_come_within_150_nm_of_svzm() -> None:
     ]
     assert len(near) >= 2
     assert all(not inside_spans(f) for f in mil)
+    # state aircraft, inside the FIRs the prohibition covers, and not bound by it
+    assert all(US_MILITARY[0] <= int(f.hex, 16) <= US_MILITARY[1] for f in mil)
+    assert all(not bound(f) and not labels_of(f.hex, "incursion") for f in mil)
+    assert sum(1 for f in mil if any(inside_spans(f, z) for z in RESTRICTED)) >= 3
 
 
 def test_gnss_degradation_stays_in_the_labelled_area_and_hour() -> None:
@@ -472,14 +649,14 @@ def test_incursions_and_runners_against_the_reference_svzm_ring() -> None:
     with path.open() as fh:
         ring = [(float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)]
     ref = Area("SVZM-ref", Polygon(ring))
-    by_role: dict[str, list[Flight]] = defaultdict(list)
-    for f in scn().flights:
-        by_role[f.role].append(f)
-    for f in by_role["incursion"]:
-        lab = labels_of(f.hex, "incursion")[0]
+    svzm_labels = [x for x in scn().labels if x.kind == "incursion" and x.zone_id == "SVZM"]
+    assert svzm_labels
+    for lab in svzm_labels:
+        f = next(x for x in scn().flights if x.hex == lab.subjects[0])
         mid = (lab.start.timestamp() + lab.end.timestamp()) / 2
         assert ref.contains(*f.path.position(mid)), f.callsign
-    for f in by_role["boundary_avoidance"] + by_role["reroute"]:
+    runners = [f for f in scn().flights if f.role in ("boundary_avoidance", "reroute")]
+    for f in runners:
         assert all(ref.signed_km(lat, lon) > MARGIN_KM for _, lat, lon in airborne_fixes(f))
     assert math.isfinite(ref.signed_km(10.6, -67.0))
 
@@ -490,13 +667,19 @@ def _chord_min_km(area: Area, a: tuple[float, float], b: tuple[float, float]) ->
 
 def test_gaps_do_not_hide_a_crossing() -> None:
     """The straight line between the fixes either side of a dropout (what a geofence sees
-    for sparse fixes) stays 30 km outside SVZM, so a dropout is never also a crossing."""
+    for sparse fixes) stays 30 km outside SVZM and outside every restricted FIR the
+    aircraft is outside of at both ends, so a dropout is never also a crossing."""
     s = scn()
     for f in s.flights:
         for iv in f.silent:
             a = f.reported_position(iv.start_s - 1)
             b = f.reported_position(iv.end_s)
             assert _chord_min_km(svzm(), a, b) > MARGIN_KM, f.callsign
+            for zone_id in RESTRICTED:
+                zone = areas()[zone_id]
+                if zone.contains(*a) or zone.contains(*b):
+                    continue
+                assert _chord_min_km(zone, a, b) > MARGIN_KM, (f.callsign, zone_id)
 
 
 def test_going_dark_gap_stays_in_the_same_zones() -> None:

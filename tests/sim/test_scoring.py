@@ -114,3 +114,30 @@ def test_naive_times_are_refused() -> None:
     bad = {"kind": "dropout", "subject_id": "x", "started_at": naive}
     with pytest.raises(ValueError, match="naive"):
         score([bad], [])
+
+
+def test_an_incursion_for_an_aircraft_the_rule_does_not_bind_is_a_false_positive() -> None:
+    """Incursion labels name the bound aircraft only: an incursion raised for a Venezuelan
+    domestic flight, a foreign carrier or a military aircraft in the same FIR at the same
+    time matches no label, and no label is a region-wide catch-all."""
+    at = datetime(2026, 1, 3, 11, 0, tzinfo=UTC)
+    label = Label(
+        kind="incursion",
+        subjects=("a1c4d2",),  # a US carrier's flight into Curacao
+        start=at,
+        end=at.replace(hour=11, minute=40),
+        zone_id="TNCF",
+    )
+    raised = [
+        {"kind": "incursion", "subject_id": hex_, "zone_id": zone, "started_at": at}
+        for hex_, zone in (
+            ("a1c4d2", "TNCF"),  # bound: matches
+            ("0c2156", "TNCF"),  # Copa, same FIR, same time
+            ("0d8101", "SVZM"),  # Venezuelan domestic
+            ("ae5420", "TNCF"),  # US military
+        )
+    ]
+    s = score(raised, [label])["incursion"]
+    assert (s.tp, s.fp, s.fn) == (1, 3, 0)
+    assert s.precision == pytest.approx(0.25) and s.recall == 1.0
+    assert {fp.split()[1] for fp in s.false_positives} == {"0c2156", "0d8101", "ae5420"}

@@ -70,7 +70,7 @@ def test_http_endpoints_serve_the_scenario_at_the_simulated_time() -> None:
                 )
                 assert r.json()["broadcast-warn"] == []
                 clock = (await client.get(f"{urls['adsb_lol']}/sim/clock")).json()
-                assert clock["synthetic"] is True and clock["now"] == "2025-12-02T11:00:00Z"
+                assert clock["synthetic"] is True and clock["now"] == "2026-01-03T11:00:00Z"
 
     asyncio.run(run())
 
@@ -179,7 +179,7 @@ def test_outage_scenario_servers_go_silent() -> None:
                         continue
                 assert (
                     got is not None
-                    and orjson.loads(got)["MetaData"]["time_utc"] >= "2025-12-02 12:50"
+                    and orjson.loads(got)["MetaData"]["time_utc"] >= "2026-01-03 12:50"
                 )
             async with httpx.AsyncClient(timeout=10) as client:
                 r = await client.get(f"{feeds.urls['adsb_lol']}/v2/point/12/-69/250")

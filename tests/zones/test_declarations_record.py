@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.domain.zone import Bound, BindingScope, ScopeKind, ZoneKind, ZoneStatus
 from monitor.domain.identity import AircraftIdentity
+from monitor.domain.zone import BindingScope, Bound, ScopeKind, ZoneKind, ZoneStatus
 from monitor.zones.bundled import load_bundled_zones
 from monitor.zones.registry import ZoneRegistry
 

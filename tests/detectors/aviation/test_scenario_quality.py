@@ -68,25 +68,40 @@ def test_every_aviation_kind_reaches_precision_and_recall_of_0_9(demo):
         assert s.recall >= 0.9, f"{kind} recall {s.recall:.2f}{detail}"
 
 
+def test_incursions_only_for_the_aircraft_the_prohibition_binds(demo):
+    """On 2026-01-03 the FAA prohibition binds US operators only: the Venezuelan domestic
+    flights, foreign carriers and US military aircraft inside the same FIRs raise nothing."""
+    raised = {r["subject_id"] for r in demo["rows"] if r["kind"] == "incursion"}
+    bound = {s for lab in demo["labels"].of_kind("incursion") for s in lab.subjects}
+    assert raised == bound
+    assert "aa9b12" not in raised  # AVA4010: a foreign carrier flying a US-registered aircraft
+
+
 def test_reroutes_carry_what_a_dispatcher_needs(demo):
     reroutes = [r for r in demo["rows"] if r["kind"] == "reroute"]
     assert reroutes
+    restricted = {"SVZM", "TJZS", "TNCF", "TTZP"}  # the FAA prohibition of 2026-01-03
     for r in reroutes:
         d = r["details"]
-        assert d["avoided_zones"] == ["SVZM"]
-        assert d["firs_used"] and "FIR-SVZM" not in d["firs_used"]
+        assert d["avoided_zones"] and set(d["avoided_zones"]) <= restricted
+        assert d["firs_used"]
+        assert not {f"FIR-{z}" for z in d["avoided_zones"]} & set(d["firs_used"])
         assert d["extra_distance_km"] > 0 and d["extra_time_min"] > 0
         assert d["callsign"] in d["dispatcher_note"] and d["route"].split("-")[0] in d["dispatcher_note"]
     by_callsign = {r["details"]["callsign"]: r["details"] for r in reroutes}
     # routed west of SVZM through Bogota and Barranquilla
     assert {"FIR-SKED", "FIR-SKEC"} <= set(by_callsign["TAM8364"]["firs_used"])
-    # routed east of it through Piarco
+    assert by_callsign["TAM8364"]["avoided_zones"] == ["SVZM", "TNCF"]
+    # routed east of it through Piarco (a foreign carrier: the prohibition does not bind it)
     assert "FIR-TTZP" in by_callsign["GLO7402"]["firs_used"]
+    # a US carrier round TJZS and TTZP, through Piarco Oceanic
+    assert by_callsign["JBU2201"]["avoided_zones"] == ["TJZS", "TTZP"]
+    assert "FIR-TTZO" in by_callsign["JBU2201"]["firs_used"]
 
 
 def test_dropouts_close_on_reappearance_with_the_gap(demo):
     drops = [r for r in demo["rows"] if r["kind"] == "dropout"]
-    assert {r["subject_id"] for r in drops} == {"0c6011", "484f62"}
+    assert {r["subject_id"] for r in drops} == {"0c6011", "ab0e21"}  # BWA471, AAL2930
     for r in drops:
         d = r["details"]
         assert r["status"] == "closed" and d["closed_because"] == "reappeared"
