@@ -118,3 +118,32 @@ def test_payload_version_1_shape() -> None:
     [closed] = engine(feed.applied(incident("k", ChangeAction.CLOSE, t=at(5))))
     assert closed.payload["action"] == "close"
     assert closed.payload["title"].startswith("ENDED INCURSION")
+
+
+def test_an_incursion_whose_rule_ended_says_so_in_its_alerts() -> None:
+    """The detector's open and its 'rule ended' close, through the rules engine."""
+    from monitor.detectors.incursion import IncursionDetector
+    from monitor.domain import ZoneKind, ZoneStatus
+    from monitor.domain.identity import AircraftIdentity
+    from monitor.domain.zone import BindingScope
+    from monitor.geofence.types import Transition, TransitionKind
+    from tests.builders import aircraft, box_zone
+    from tests.detectors.helpers import apply, batch, make_state
+
+    ban = box_zone("TJZS", (-70, 15, -60, 22), kind=ZoneKind.CLOSED_AIRSPACE,
+                   status=ZoneStatus.PROHIBITED, authority="FAA", source_ref="FAA ban",
+                   scope=BindingScope.parse("operators:US"), valid_from=at(0), valid_to=at(30))
+    who = AircraftIdentity("a6b5c4", registry_iso2="US", registration="N518JA", callsign="N518JA")
+    det, state = IncursionDetector(identify=lambda obs: who), make_state([ban])
+    fix = aircraft("a6b5c4", -66, 18, at(20), callsign="N518JA")
+    state.tracks.ingest([fix])
+    opened = det.detect(batch([fix], [Transition(TransitionKind.ENTER, "aircraft", "a6b5c4", ban, fix.time, 0)]), state, fix.time)
+    apply(state, opened)
+    closed = det.detect(batch([]), state, at(31))
+    engine = engine_for(on_close=True)
+    feed = Applier()
+    sent = [a.payload for ch in [*opened, *closed] for a in engine(feed.applied(ch))]
+    assert [p["title"].split()[0] for p in sent] == ["NEW", "ENDED"]
+    assert "bound by FAA prohibited (FAA ban)" in sent[0]["text"]
+    assert "N518JA, US-registered" in sent[0]["text"]
+    assert "rule ended: TJZS@v1 (FAA) is no longer in force" in sent[1]["text"]
