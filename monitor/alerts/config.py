@@ -35,6 +35,7 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -116,6 +117,23 @@ class DispatcherConfig(_Strict):
     zone_watch_every_s: float = Field(default=5.0, gt=0)
 
 
+class DigestConfig(_Strict):
+    """The daily digest (:mod:`monitor.alerts.digest`): rules in force and their changes,
+    traffic against baseline, reroutes, operator returns, open incidents; sent once a day at
+    ``hour_local`` (0-23) in ``timezone`` (an IANA name) through ``channels`` (names under
+    ``alerts.channels``, or ``console``). ``traffic_zone``: the FIR whose traffic it reports;
+    ``baseline_since`` / ``baseline_until``: the baseline (default the 28 days before
+    2025-11-21)."""
+
+    enabled: bool = True
+    hour_local: int = Field(default=6, ge=0, le=23)
+    timezone: str = "America/Caracas"
+    channels: list[str] = Field(min_length=1)
+    traffic_zone: str = "SVZM"
+    baseline_since: str = "2025-10-24T00:00:00Z"
+    baseline_until: str = "2025-11-21T00:00:00Z"
+
+
 class AlertsConfig(_Strict):
     enabled: bool = True
     base_url: str | None = None
@@ -123,6 +141,19 @@ class AlertsConfig(_Strict):
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
     dispatcher: DispatcherConfig = Field(default_factory=DispatcherConfig)
+    digest: DigestConfig | None = None
+
+
+@dataclass(frozen=True)
+class DigestSpec:
+    """A resolved :class:`DigestConfig`: the time zone checked, the baseline parsed."""
+
+    hour_local: int
+    timezone: str
+    channels: tuple[str, ...]
+    traffic_zone: str
+    baseline_since: datetime
+    baseline_until: datetime
 
 
 @dataclass(frozen=True)
@@ -154,6 +185,7 @@ class AlertSetup:
     dispatcher: DispatcherConfig
     enabled: bool = True
     base_url: str | None = None
+    digest: DigestSpec | None = None
 
     def rule(self, name: str) -> AlertRule:
         for r in self.rules:
@@ -274,8 +306,49 @@ def load_alert_rules(
             )
         )
     base = cfg.base_url.rstrip("/") if cfg.base_url else None
+    digest = _resolve_digest(cfg.digest, channels, where=f"{source}: alerts.digest")
     return AlertSetup(
-        rules=tuple(rules), channels=channels, dispatcher=cfg.dispatcher, enabled=cfg.enabled, base_url=base
+        rules=tuple(rules), channels=channels, dispatcher=cfg.dispatcher, enabled=cfg.enabled,
+        base_url=base, digest=digest,
+    )
+
+
+def _resolve_digest(
+    cfg: DigestConfig | None, channels: dict[str, ChannelSpec], *, where: str
+) -> DigestSpec | None:
+    if cfg is None or not cfg.enabled:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(cfg.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}.timezone: unknown time zone {cfg.timezone!r} (an IANA name, e.g. America/Caracas)"
+        ) from None
+    names: list[str] = []
+    for ref in cfg.channels:
+        if ref == "console":
+            channels.setdefault("console", ChannelSpec(name="console", type="console"))
+        elif ref not in channels:
+            defined = ", ".join(channels) or "none"
+            raise ConfigError(f"{where}.channels: channel {ref!r} is not defined under alerts.channels ({defined})")
+        names.append(ref)
+    times: list[datetime] = []
+    for key in ("baseline_since", "baseline_until"):
+        text = getattr(cfg, key)
+        try:
+            t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"{where}.{key}: not an ISO-8601 time: {text!r}") from None
+        if t.tzinfo is None:
+            raise ConfigError(f"{where}.{key}: needs an offset (Z or +00:00): {text!r}")
+        times.append(t)
+    if times[0] >= times[1]:
+        raise ConfigError(f"{where}.baseline_since: {cfg.baseline_since} is not before baseline_until")
+    return DigestSpec(
+        hour_local=cfg.hour_local, timezone=cfg.timezone, channels=tuple(dict.fromkeys(names)),
+        traffic_zone=cfg.traffic_zone.removeprefix("FIR-"), baseline_since=times[0], baseline_until=times[1],
     )
 
 

@@ -46,6 +46,8 @@ class IncidentKind(StrEnum):
     POSITION_JUMP = "position_jump"
     MILITARY_PRESENCE = "military_presence"
     TRAFFIC_COLLAPSE = "traffic_collapse"
+    #: an operator's first flight through a watched FIR after a gap of days (info)
+    OPERATOR_RETURN = "operator_return"
     # maritime
     ZONE_ENTRY = "zone_entry"
     ZONE_CROSSING = "zone_crossing"

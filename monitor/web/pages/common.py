@@ -26,7 +26,7 @@ PANES = (("basemap", 150, False), ("basemapLabels", 390, False), ("incidents", 4
 #: how often the pages re-read the base map (it changes only with a deployment)
 BASEMAP_MS = 3_600_000
 
-NAV = (("live", "/", "Live map"), ("history", "/history", "History"), ("api", "/docs", "API"))
+NAV = (("live", "/", "Live map"), ("history", "/history", "History"), ("status", "/status", "Status board"), ("api", "/docs", "API"))
 
 esc = html.escape
 

@@ -1,4 +1,4 @@
-"""HTML routes: ``/`` (live map), ``/history``, ``/incidents/{id}``, and ``/docs`` (Swagger
+"""HTML routes: ``/`` (live map), ``/history``, ``/status``, ``/incidents/{id}``, and ``/docs`` (Swagger
 UI from the vendored copy)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
@@ -17,6 +17,8 @@ from monitor.web.pages.common import esc
 from monitor.web.pages.history import history_page
 from monitor.web.pages.incident import incident_page
 from monitor.web.pages.live import live_page
+from monitor.web.pages.status import status_page
+from monitor.web.params import parse_time
 from monitor.web.security import page_csp
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +60,21 @@ def history(ctx: Annotated[WebContext, Depends(get_ctx)]) -> HTMLResponse:
         tile_url=s.tile_url,
         tile_attribution=s.tile_attribution,
     )
+    return _html(ctx, page)
+
+
+@router.get("/status", response_class=HTMLResponse)
+def status(
+    ctx: Annotated[WebContext, Depends(get_ctx)],
+    at: Annotated[str | None, Query(description="time of the board (ISO-8601)")] = None,
+    zone: Annotated[str, Query(description="FIR of the traffic chart")] = "SVZM",
+) -> HTMLResponse:
+    from monitor.web.api_status_board import board_for, fir_code
+
+    board = board_for(ctx, parse_time(at, "at"))
+    firs = [f["fir"] for f in board["firs"]]
+    code = fir_code(zone.strip().upper())
+    page = status_page(board, banner=ctx.services.banner, firs=firs, zone=code if code in firs else "SVZM")
     return _html(ctx, page)
 
 

@@ -16,6 +16,7 @@ def test_every_aviation_detector_is_registered_and_builds_with_defaults():
     assert kinds == {
         "reroute", "boundary_avoidance", "turnback", "diversion", "emergency", "dropout",
         "gnss_interference", "position_jump", "military_presence", "traffic_collapse",
+        "operator_return",
     }
 
 
