@@ -12,6 +12,8 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,postgres,alerts]'
+	# real sample flights for the false-avoidance test (only the package's data is read)
+	$(BIN)/python -m pip install --quiet --no-deps 'traffic==2.13'
 	touch $(STAMP)
 
 install: $(STAMP)

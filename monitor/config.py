@@ -80,6 +80,30 @@ class WebConfig(_Strict):
     cors_origins: list[str] = Field(default_factory=list)
 
 
+class RoutesetConfig(_Strict):
+    """The live route source (adsb.lol ``POST /api/0/routeset``, keyless).
+
+    Every ``interval_s`` the live service asks the routes of the airborne aircraft it
+    tracks whose call sign it has not asked today (cache per call sign and UTC day), at
+    most ``max_requests_per_hour`` POSTs of up to 100 call signs, each bounded by
+    ``timeout_s``; errors and 429 back off from ``backoff_base_s`` doubling to
+    ``backoff_max_s``. New call signs are sent once ``min_batch`` are pending or the oldest
+    has waited ``max_wait_s``. Routes of ``routes_csv`` win over its answers.
+    """
+
+    #: off unless the file says so (the shipped ``config/monitor.yaml`` does; the demo's
+    #: settings do not, so the demo stays off the internet)
+    enabled: bool = False
+    base_url: str = "https://api.adsb.lol"
+    interval_s: float = Field(default=60.0, gt=0)
+    max_requests_per_hour: int = Field(default=120, ge=1)
+    timeout_s: float = Field(default=10.0, gt=0)
+    backoff_base_s: float = Field(default=30.0, gt=0)
+    backoff_max_s: float = Field(default=3600.0, gt=0)
+    min_batch: int = Field(default=50, ge=1, le=100)
+    max_wait_s: float = Field(default=300.0, ge=0)
+
+
 class Settings(_Strict):
     database_url: str = "sqlite:///var/monitor.sqlite"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -94,6 +118,7 @@ class Settings(_Strict):
     record_path: str | None = None
     geodata_dir: str | None = None
     routes_csv: list[str] = Field(default_factory=list)
+    routeset: RoutesetConfig = Field(default_factory=RoutesetConfig)
     #: names of the configured feeds this process runs (empty: all of them). Several
     #: processes sharing one database each run their own subset (README "Production").
     run_feeds: list[str] = Field(default_factory=list)
@@ -141,6 +166,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "MONITOR_RECORD": "record_path",
     "MONITOR_GEODATA_DIR": "geodata_dir",
     "MONITOR_ROUTES_CSV": "routes_csv",
+    "MONITOR_ROUTESET_URL": "routeset.base_url",
     "MONITOR_FEEDS": "run_feeds",
 }
 

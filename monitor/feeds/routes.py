@@ -1,12 +1,14 @@
 """Where a flight is going: origin and destination per call sign, for reroute analysis.
 
-Two sources feed one :class:`RouteBook`:
+Three sources feed one :class:`RouteBook`:
 
-* a **local CSV** users maintain (the reliable source; format below), and
+* a **local CSV** users maintain (the reliable source; format below),
 * an **online lookup**, best effort: adsb.lol's ``POST /api/0/routeset`` (the route
   database of the VRS standing-data project, with a "plausible" flag computed from the
   aircraft's position). Its answers are added to the book; the lookup itself is the only
-  I/O here.
+  I/O here (the live cache, budget and backoff around it: :mod:`monitor.feeds.routeset`);
+* OpenSky's **flights** answers (:func:`parse_opensky_flights`), after the fact: the
+  airports a flight was estimated to have left and reached, once it is over.
 
 Airports come from the offline ``airportsdata`` package (ICAO codes, names, lat/lon).
 
@@ -47,7 +49,7 @@ import httpx
 
 from monitor.errors import ConfigError, FeedError
 from monitor.feeds.http import fetch
-from monitor.timeutil import parse_utc
+from monitor.timeutil import parse_utc, utc_from_epoch_s
 
 log = logging.getLogger(__name__)
 
@@ -154,11 +156,13 @@ class RouteBook:
 
     def add(self, route: Route) -> None:
         key = normalise_callsign(route.callsign)
-        entries = self._routes.setdefault(key, [])
-        # an online answer replaces the previous online answer for the call sign
+        entries = self._routes.get(key, [])
+        # an online answer replaces the previous online answer for the call sign; the new
+        # list is swapped in whole, so a reader in another thread (the pipeline, while the
+        # live routeset lookup adds) sees the old or the new entries, never half
         if route.source != "csv":
-            entries[:] = [r for r in entries if r.source == "csv"]
-        entries.insert(0, route)
+            entries = [r for r in entries if r.source == "csv"]
+        self._routes[key] = [route, *entries]
 
     def route_for(self, callsign: str, at: datetime | None = None) -> Route | None:
         """The route of ``callsign`` valid at ``at`` (any time when ``None``), or ``None``."""
@@ -325,8 +329,14 @@ class RoutesetLookup:
         self.url = base_url.rstrip("/") + "/api/0/routeset"
         self.name = name
 
-    async def lookup(self, planes: Iterable[tuple[str, float, float]]) -> list[Route]:
-        """Look up ``(callsign, lat, lon)`` triples, 100 per request; returns the routes found."""
+    async def lookup(
+        self, planes: Iterable[tuple[str, float, float]], *, timeout_s: float | None = None
+    ) -> list[Route]:
+        """Look up ``(callsign, lat, lon)`` triples, 100 per request; returns the routes found.
+
+        ``timeout_s`` bounds each request (``None``: the client's timeouts). The cache,
+        budget and backoff of live use are :class:`monitor.feeds.routeset.RoutesetService`.
+        """
         todo = [(normalise_callsign(c), lat, lon) for c, lat, lon in planes if c.strip()]
         found: list[Route] = []
         for i in range(0, len(todo), ROUTESET_MAX_PLANES):
@@ -337,7 +347,9 @@ class RoutesetLookup:
                     for c, lat, lon in chunk
                 ]
             }
-            response = await fetch(self.client, self.name, self.url, method="POST", json=payload)
+            response = await fetch(
+                self.client, self.name, self.url, method="POST", json=payload, timeout_s=timeout_s
+            )
             try:
                 body = response.json()
             except ValueError:
@@ -348,3 +360,58 @@ class RoutesetLookup:
             found.extend(routes)
         log.info("%s: %d of %d call signs resolved", self.name, len(found), len(todo))
         return found
+
+
+# --- after the fact: OpenSky flights ---------------------------------------------------
+
+OPENSKY_FLIGHTS_SOURCE = "opensky_flights"
+
+
+def parse_opensky_flights(
+    body: Any, airports: AirportIndex, *, source: str = OPENSKY_FLIGHTS_SOURCE
+) -> list[Route]:
+    """Routes from an OpenSky ``/api/flights/{all,aircraft,departure,arrival}`` answer (pure).
+
+    OpenSky estimates each flight's departure and arrival airports from its recorded
+    track, once the flight is over: these are the airports it *flew* between, valid from
+    ``firstSeen`` to ``lastSeen``, which can confirm a reroute's origin and destination
+    after the fact (a diverted flight's "arrival" is where it landed, not where it was
+    going). Flights without a call sign or without either airport (OpenSky leaves many
+    ``null``), or with an airport ``airportsdata`` does not know, are skipped. No
+    plausibility flag: ``plausible`` stays ``None``.
+
+    Raises
+    ------
+    monitor.errors.FeedError
+        When the answer is not a JSON list.
+    """
+    if not isinstance(body, list):
+        raise FeedError(source, "wrong_shape", f"flights answered a {type(body).__name__}")
+    routes: list[Route] = []
+    for item in body:
+        if not isinstance(item, dict):
+            continue
+        callsign = item.get("callsign")
+        dep, arr = item.get("estDepartureAirport"), item.get("estArrivalAirport")
+        first, last = item.get("firstSeen"), item.get("lastSeen")
+        if not isinstance(callsign, str) or not callsign.strip():
+            continue
+        if not isinstance(dep, str) or not isinstance(arr, str) or dep == arr:
+            continue
+        if not isinstance(first, int | float) or not isinstance(last, int | float):
+            continue
+        origin, destination = airports.get(dep), airports.get(arr)
+        if origin is None or destination is None:
+            continue
+        routes.append(
+            Route(
+                normalise_callsign(callsign),
+                origin,
+                destination,
+                source,
+                utc_from_epoch_s(float(first)),
+                utc_from_epoch_s(float(last)),
+                (origin.icao, destination.icao),
+            )
+        )
+    return routes

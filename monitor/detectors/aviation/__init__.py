@@ -1,5 +1,6 @@
 """Aviation detectors: rerouting around restricted airspace, emergencies, dropouts, GNSS
-interference and position jumps, military presence, traffic collapse.
+interference and position jumps, military presence, traffic collapse,
+operator traffic and operator returns.
 
 ``DETECTORS`` maps each config name (``detectors.<name>`` in the config file) to its
 detector class and thresholds dataclass; :mod:`monitor.detectors.registry` merges it with
@@ -24,5 +25,9 @@ DETECTORS: dict[str, tuple[str, str]] = {
     "traffic_collapse": (
         f"{_P}.traffic:TrafficCollapseDetector",
         f"{_P}.traffic:TrafficCollapseConfig",
+    ),
+    "operator_traffic": (
+        f"{_P}.operators:OperatorTrafficDetector",
+        f"{_P}.operators:OperatorTrafficConfig",
     ),
 }

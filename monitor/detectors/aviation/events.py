@@ -35,8 +35,12 @@ def avoidance_change(
     turned_deg: float,
     distance_km: float,
     at_s: float,
+    *,
+    confidence: float | None = None,
+    basis: list[str] | None = None,
 ) -> IncidentChange:
-    """A flight turned away from a zone its straight-ahead path was about to enter."""
+    """A flight turned away from a zone its straight-ahead path was about to enter;
+    ``confidence`` (0-1) and its ``basis`` say how sure that is."""
     zone = threat.zone
     details = {
         "callsign": obs.callsign,
@@ -53,6 +57,11 @@ def avoidance_change(
         "threat_lon": round(threat.lon, 4),
         "distance_to_boundary_km": round(distance_km, 1),
         "avoidances": f.avoid_count,
+        "straight_inbound_s": round(threat.straight_s),
+        "altitude_ft": None if threat.altitude_ft != threat.altitude_ft else round(threat.altitude_ft),
+        "confidence": confidence,
+        "confidence_basis": basis or [],
+        "route_rejected": f.route_rejected,
     }
     summary = (
         f"{obs.label} turned {turned_deg:.0f}° away {threat.time_to_entry_s / 60:.0f} min "
@@ -97,7 +106,8 @@ def avoidance_close(key: str, f: FlightState) -> IncidentChange:
         zone_version=zone.version,
         lat=obs.lat,
         lon=obs.lon,
-        details={"callsign": obs.callsign, "avoidances": f.avoid_count},
+        # what was found (heading, turn, confidence ...) stays on the closed incident
+        details={**(f.avoid_details or {}), "callsign": obs.callsign, "avoidances": f.avoid_count},
     )
 
 
@@ -110,8 +120,12 @@ def turnback_changes(
     zone: ZoneVersion,
     distance_km: float,
     window: list[Point],
+    *,
+    confidence: float | None = None,
+    basis: list[str] | None = None,
 ) -> list[IncidentChange]:
-    """A course reversal near a zone: opened at the pivot, closed at the fix that showed it."""
+    """A course reversal near a zone: opened at the pivot, closed at the fix that showed
+    it; ``confidence`` (0-1) and its ``basis`` say how sure that is."""
     pt, plat, plon, palt, _ = pivot
     route = f.route
     details: dict[str, Any] = {
@@ -125,9 +139,13 @@ def turnback_changes(
         "pivot_altitude_ft": round(palt),
         "distance_to_zone_km": round(distance_km, 1),
         "zone_name": zone.name,
+        "chord_reversal_deg": None if rev.chord_reversal_deg != rev.chord_reversal_deg else round(rev.chord_reversal_deg),
+        "confidence": confidence,
+        "confidence_basis": basis or [],
     }
     if route is not None:
         details["route"] = f"{route.origin.icao}-{route.destination.icao}"
+        details["route_source"] = getattr(route, "source", None)
     where = "inside" if distance_km == 0 else f"{distance_km:.0f} km from"
     common: dict[str, Any] = dict(
         dedupe_key=key,

@@ -42,6 +42,18 @@ class Threat:
     zone: ZoneVersion
     time_to_entry_s: float
     penetration_km: float
+    #: altitude at the threat (nan: unknown); the avoidance must stay level with it
+    altitude_ft: float = float("nan")
+    #: the straight inbound leg: from when the flight held ``track_deg`` (within the
+    #: straightness tolerance, read back in the path) to its last fix still on it
+    straight_from_t: float = 0.0
+    straight_to_t: float = 0.0
+    #: the strongest turn away seen since (degrees from ``track_deg``)
+    max_turn_deg: float = 0.0
+
+    @property
+    def straight_s(self) -> float:
+        return max(0.0, self.straight_to_t - self.straight_from_t)
 
 
 Point = tuple[float, float, float, float, float]  # t_s, lat, lon, altitude_ft, track_deg (nan: unknown)
@@ -135,6 +147,10 @@ class FlightState:
     avoid_zone: ZoneVersion | None = None
     avoid_last_t: float = 0.0
     avoid_count: int = 0
+    #: the details of the latest avoidance change (kept on the closing change)
+    avoid_details: dict[str, Any] | None = None
+    #: why the route was not used (e.g. "implausible"), for the incidents' details
+    route_rejected: str | None = None
     # turnback / landing
     turnback_until: float = 0.0
     landing_checked: bool = False

@@ -135,6 +135,8 @@ class Reversal:
     reversal_deg: float
     inbound_km: float
     outbound_km: float
+    #: the reversal seen in the positions alone (chord bearings A->K, K->C)
+    chord_reversal_deg: float = float("nan")
 
 
 def find_reversal(
@@ -169,6 +171,11 @@ def find_reversal(
             best_k, best_detour, best_ak, best_kc = k, detour, ak, kc
     if best_k < 0 or best_ak < min_leg_km or best_kc < min_leg_km:
         return None
+    # the positions must show the reversal, not only the reported tracks: a straight
+    # path (detour ~0) whose transponder reports a wild track is no reversal (seen in
+    # real ADS-B: tracks of 158° and 187° in the middle of a northbound cruise)
+    if best_detour < min_leg_km:
+        return None
     _, klat, klon, _ = points[best_k]
     before = points[0]
     for j in range(best_k - 1, -1, -1):
@@ -178,9 +185,10 @@ def find_reversal(
     _, blat, blon, btrack = before
     inbound = (bearing_deg(klat, klon, blat, blon) + 180.0) % 360.0  # arriving at K
     outbound = bearing_deg(klat, klon, clat, clon)
+    chord = angle_diff_deg(inbound, outbound)
     if not (math.isnan(btrack) or math.isnan(ctrack)):
         inbound, outbound = btrack, ctrack
     rev = angle_diff_deg(inbound, outbound)
     if rev < min_reversal_deg:
         return None
-    return Reversal(best_k, inbound, outbound, rev, best_ak, best_kc)
+    return Reversal(best_k, inbound, outbound, rev, best_ak, best_kc, chord)

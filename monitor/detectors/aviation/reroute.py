@@ -43,6 +43,7 @@ The route source is the ``routes`` constructor argument or ``MonitorState.extra[
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -70,6 +71,7 @@ from monitor.detectors.aviation.events import (
 from monitor.detectors.aviation.flight import NAN, FlightState, PathRing, Plan, Threat
 from monitor.detectors.aviation.manoeuvres import (
     Entry,
+    Reversal,
     could_reverse,
     find_reversal,
     projected_entries,
@@ -129,14 +131,28 @@ class RerouteConfig:
         route. ``clearance_km`` (10): margin kept from the zone by the "way around".
         ``default_cruise_kt`` (460): typical jet cruise, used until the flight's own speed
         at or above ``cruise_min_altitude_ft`` (20,000) is known. ``route_recheck_s``
-        (1800): a route answer (or its absence) is kept this long per flight.
-    Boundary avoidance
+        (1800): a route answer is kept this long per flight; ``route_retry_s`` (120): a
+        flight without one asks again this often (the live routeset lookup fills the
+        route book while the flight is followed). A route its source judged implausible
+        (``plausible`` False: the flight's position does not fit it) is never used to
+        claim a detour or a diversion; the flight is judged as one without a route.
+    Boundary avoidance (no known route: the flight's own heading history decides)
         ``lookahead_s`` (900: "would enter within 15 minutes"), sampled every
         ``projection_step_s`` (60). ``min_penetration_km`` (20): the projected path must
-        go this deep (not just clip a corner). ``avoidance_min_altitude_ft`` (10,000):
-        terminal-area manoeuvres below it are not avoidance. ``min_ground_speed_kt``
-        (120). ``min_turn_deg`` (20): heading change away from the heading that pointed
-        in. ``confirm_clear_s`` (180): stays out with a clear path this long.
+        go this deep (not just clip a corner). ``avoidance_min_altitude_ft`` (20,000):
+        an avoidance is flown at cruise; climbs, descents and terminal-area vectoring
+        below it turn for other reasons. ``min_ground_speed_kt`` (120).
+        ``straight_tolerance_deg`` (10) and ``min_straight_s`` (480): before turning, the
+        flight held the heading that pointed in, within the tolerance, for at least this
+        long (a straight leg aimed at the zone, not a bend of an airway near it).
+        ``min_turn_deg`` (40): heading change away from that heading (airway bends are
+        mostly 10-35°). ``confirm_clear_s`` (600): it then stays out, level within
+        ``max_level_change_ft`` (2000) of its altitude at the threat, without its path
+        pointing in again, this long. Measured on 17 h of real traffic over Switzerland
+        (842 aircraft, 2018-08-01, four synthetic closed areas laid over it) the earlier
+        thresholds (10,000 ft, 20°, 180 s, no straightness) gave 81 false avoidances and
+        turnbacks per 1,000 flight-hours. The incident says how sure it is
+        (``confidence`` 0-1 and ``confidence_basis``).
         ``avoidance_episode_gap_s`` (1200): later avoidances within this update the
         same incident; without any, it closes.
     Turnback
@@ -144,6 +160,11 @@ class RerouteConfig:
         holding leg is 1-1.5 min, about 10-20 km), ``turnback_window_s`` (1500),
         ``turnback_near_km`` (200), ``turnback_min_altitude_ft`` (8000: departures and
         approaches turn lower), ``turnback_cooldown_s`` (3600).
+        ``turnback_max_level_change_ft`` (3000): below ``cruise_min_altitude_ft``, a
+        reversal whose window climbs or descends more than this is terminal-area
+        vectoring (arrivals turning downwind to final at 8,500-11,000 ft around Paris CDG
+        were turnbacks before). The reversal must show in the positions, not only in the
+        reported tracks (:func:`~monitor.detectors.aviation.manoeuvres.find_reversal`).
         ``ignore_military`` (True): military aircraft are left out of boundary avoidance
         and turnbacks: patrols, tankers and surveillance drones fly racetracks along
         boundaries on purpose (they are reported by the military-presence detector).
@@ -174,13 +195,17 @@ class RerouteConfig:
     default_cruise_kt: float = 460.0
     cruise_min_altitude_ft: float = 20000.0
     route_recheck_s: float = 1800.0
+    route_retry_s: float = 120.0
     lookahead_s: float = 900.0
     projection_step_s: float = 60.0
     min_penetration_km: float = 20.0
-    avoidance_min_altitude_ft: float = 10000.0
+    avoidance_min_altitude_ft: float = 20000.0
     min_ground_speed_kt: float = 120.0
-    min_turn_deg: float = 20.0
-    confirm_clear_s: float = 180.0
+    min_turn_deg: float = 40.0
+    confirm_clear_s: float = 600.0
+    straight_tolerance_deg: float = 10.0
+    min_straight_s: float = 480.0
+    max_level_change_ft: float = 2000.0
     avoidance_episode_gap_s: float = 1200.0
     turnback_min_deg: float = 150.0
     turnback_min_leg_km: float = 25.0
@@ -188,6 +213,7 @@ class RerouteConfig:
     turnback_near_km: float = 200.0
     turnback_min_altitude_ft: float = 8000.0
     turnback_cooldown_s: float = 3600.0
+    turnback_max_level_change_ft: float = 3000.0
     ignore_military: bool = True
     diversion_min_km: float = 30.0
     diversion_near_km: float = 400.0
@@ -369,10 +395,17 @@ class RerouteDetector(Detector):
         ))
         callsign = obs.callsign
         if lookup is not None and callsign and (
-            f.route_at is None or t - f.route_at >= cfg.route_recheck_s
+            f.route_at is None
+            or t - f.route_at >= (cfg.route_recheck_s if f.route is not None else cfg.route_retry_s)
         ):
             f.route_at = t
-            f.route = lookup(callsign.strip(), obs.time)
+            route = lookup(callsign.strip(), obs.time)
+            if route is not None and getattr(route, "plausible", None) is False:
+                # the source itself says the position does not fit the route: never a
+                # detour claim on it; the flight is judged as one without a route
+                f.route, f.route_rejected = None, f"{route.origin.icao}-{route.destination.icao} implausible ({route.source})"
+            else:
+                f.route, f.route_rejected = route, None
         candidate = False
         if f.route is not None:
             plan = self._plan_for(f, airspace)
@@ -550,20 +583,29 @@ class RerouteDetector(Detector):
         t = f.last_t
         track = obs.track_deg
         assert track is not None
+        alt = obs.altitude_ft if obs.altitude_ft is not None else NAN
         if entry is not None and entry.penetration_km >= cfg.min_penetration_km:
-            if f.threat is None:
+            threat = f.threat
+            if threat is None:
                 f.threat = Threat(
-                    t, obs.lat, obs.lon, track, entry.zone, entry.time_to_entry_s, entry.penetration_km
+                    t, obs.lat, obs.lon, track, entry.zone, entry.time_to_entry_s,
+                    entry.penetration_km, alt, self._straight_since(f, track, t), t,
                 )
+            elif angle_diff_deg(track, threat.track_deg) <= cfg.straight_tolerance_deg:
+                threat.straight_to_t = t
             f.clear_since = None
             return
         threat = f.threat
         if threat is None:
             return
         turned = angle_diff_deg(track, threat.track_deg)
+        threat.max_turn_deg = max(threat.max_turn_deg, turned)
         if turned < cfg.min_turn_deg:
             if t - threat.t_s > cfg.lookahead_s:
                 f.threat = None
+            return
+        if not abs(alt - threat.altitude_ft) <= cfg.max_level_change_ft:  # nan: unknown
+            f.threat, f.clear_since = None, None  # climbing or descending: not at cruise
             return
         if f.clear_since is None:
             f.clear_since = t
@@ -572,6 +614,13 @@ class RerouteDetector(Detector):
         f.threat = None
         if turned >= cfg.turnback_min_deg:
             return  # a course reversal: reported as a turnback
+        if threat.straight_s < cfg.min_straight_s:
+            log.debug(
+                "%s: turned %.0f° from %s after a straight leg of %.0f s only: not avoidance",
+                f.hex, turned, threat.zone.zone_id, threat.straight_s,
+            )
+            return
+        confidence, basis = self._avoidance_confidence(f, threat, turned, t - f.clear_since)
         f.avoid_last_t = t
         f.avoid_count += 1
         dist_km = state.zones.distance_to_boundary_m(obs.lon, obs.lat, threat.zone) / 1000.0
@@ -583,7 +632,47 @@ class RerouteDetector(Detector):
             action, at_s = ChangeAction.OPEN, threat.t_s
         else:
             action, at_s = ChangeAction.UPDATE, t
-        changes.append(avoidance_change(action, f.avoid_key, f, obs, threat, turned, dist_km, at_s))
+        change = avoidance_change(
+            action, f.avoid_key, f, obs, threat, turned, dist_km, at_s,
+            confidence=confidence, basis=basis,
+        )
+        f.avoid_details = change.details
+        changes.append(change)
+
+    def _straight_since(self, f: FlightState, track: float, t: float) -> float:
+        """Since when the flight has held ``track`` (within the tolerance), read back
+        along its kept path without gaps longer than three fix intervals."""
+        cfg = self.config
+        since = t
+        for k in range(len(f.path) - 1, -1, -1):
+            pt, _, _, _, ptrack = f.path[k]
+            if pt > t:
+                continue
+            if since - pt > 3 * cfg.fix_interval_s or math.isnan(ptrack):
+                break
+            if angle_diff_deg(ptrack, track) > cfg.straight_tolerance_deg:
+                break
+            since = pt
+        return since
+
+    def _avoidance_confidence(
+        self, f: FlightState, threat: Threat, turned: float, clear_s: float
+    ) -> tuple[float, list[str]]:
+        """How sure the avoidance is (0-1), and on what: the length of the straight leg
+        aimed at the zone, the size of the turn, how long it has kept out, and whether a
+        route was known but judged implausible (no route at all caps it at 0.9)."""
+        cfg = self.config
+        straight = min(1.0, threat.straight_s / (2 * max(cfg.min_straight_s, 60.0)))
+        turn = min(1.0, max(0.0, (turned - cfg.min_turn_deg) / 50.0 + 0.5))
+        kept = min(1.0, clear_s / (2 * max(cfg.confirm_clear_s, 60.0)) + 0.5)
+        score = 0.9 * (0.4 * straight + 0.35 * turn + 0.25 * kept)
+        basis = [
+            f"straight leg aimed at {threat.zone.zone_id} for {threat.straight_s / 60:.0f} min",
+            f"turned {turned:.0f}° away",
+            f"kept out, level, for {clear_s / 60:.0f} min",
+            "no known route" if f.route_rejected is None else f"route {f.route_rejected}",
+        ]
+        return round(score, 2), basis
 
     # --- turnback ------------------------------------------------------------------------------
 
@@ -612,6 +701,12 @@ class RerouteDetector(Detector):
         pt, plat, plon, palt, _ = window[rev.pivot_index]
         if not palt >= cfg.turnback_min_altitude_ft:  # also false for nan (unknown)
             return
+        if palt < cfg.cruise_min_altitude_ft:
+            # below cruise, a reversal while climbing or descending is terminal-area
+            # vectoring (downwind to final), not a turn back from a zone
+            alts = [p[3] for p in window if not math.isnan(p[3])]
+            if alts and max(alts) - min(alts) > cfg.turnback_max_level_change_ft:
+                return
         zone, dist_km = self._nearest_zone(airspace, state, plat, plon)
         if zone is None or dist_km > cfg.turnback_near_km:
             return
@@ -619,7 +714,35 @@ class RerouteDetector(Detector):
         while f.path and f.path[0][0] < pt:
             f.path.popleft()
         key = f"turnback:{f.hex}:{iso_key(utc_from_epoch_s(pt))}"
-        changes.extend(turnback_changes(key, f, obs, rev, window[rev.pivot_index], zone, dist_km, window))
+        confidence, basis = self._turnback_confidence(f, rev, palt, dist_km)
+        changes.extend(
+            turnback_changes(
+                key, f, obs, rev, window[rev.pivot_index], zone, dist_km, window,
+                confidence=confidence, basis=basis,
+            )
+        )
+
+    def _turnback_confidence(
+        self, f: FlightState, rev: Reversal, altitude_ft: float, dist_km: float
+    ) -> tuple[float, list[str]]:
+        """How sure a turnback is (0-1): the reversal seen in the positions as well as in
+        the reported tracks, at cruise, close to the zone, and a known route whose
+        destination lay beyond the turn."""
+        cfg = self.config
+        chord = rev.chord_reversal_deg
+        geometric = 0.0 if math.isnan(chord) else min(1.0, max(0.0, (chord - 90.0) / 60.0))
+        cruise = 1.0 if altitude_ft >= cfg.cruise_min_altitude_ft else 0.5
+        near = 1.0 - min(1.0, dist_km / cfg.turnback_near_km) * 0.5
+        routed = 1.0 if f.route is not None else 0.8
+        score = (0.45 * geometric + 0.2 * cruise + 0.35 * near) * routed
+        basis = [
+            f"reversal {rev.reversal_deg:.0f}° in the reported tracks, "
+            f"{'?' if math.isnan(chord) else f'{chord:.0f}'}° in the positions",
+            f"pivot at {altitude_ft:.0f} ft",
+            f"{dist_km:.0f} km from the zone",
+            "route known" if f.route is not None else "no known route",
+        ]
+        return round(score, 2), basis
 
     def _nearest_zone(
         self, airspace: Airspace, state: MonitorState, lat: float, lon: float
@@ -714,7 +837,7 @@ class RerouteDetector(Detector):
         assert f.avoid_key is not None
         self._keys.discard(f.avoid_key)
         ch = avoidance_close(f.avoid_key, f)
-        f.avoid_key = None
+        f.avoid_key, f.avoid_details = None, None
         return ch
 
     def _close_orphans(self, now_s: float, state: MonitorState, changes: list[IncidentChange]) -> None:

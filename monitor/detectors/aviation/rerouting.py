@@ -99,6 +99,9 @@ def reroute_change(
         "destination_icao": d.icao,
         "destination_name": d.name,
         "route_source": getattr(route, "source", None),
+        # the source's own judgement of the route against the flight's position (None: not
+        # given, e.g. a CSV route); an implausible route never reaches this incident
+        "route_plausible": getattr(route, "plausible", None),
         "avoided_zones": avoided,
         "great_circle_km": round(gc_km, 1),
         "great_circle_inside_zone_km": round(plan.inside_km, 1),

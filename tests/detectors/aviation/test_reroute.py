@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import msgspec
 import pytest
 
 from monitor.detectors.aviation.airports import AirportIndex, AirportPoint
@@ -164,6 +166,75 @@ def test_heading_for_the_zone_then_turning_along_its_boundary_is_boundary_avoida
     assert 60 <= opened.details["turned_deg"] <= 110
     assert 100 < opened.details["distance_to_boundary_km"] < 140
     assert run.of(IncidentKind.TURNBACK) == []
+    # how sure: a long straight leg aimed at the zone, a large turn, kept out and level
+    d = opened.details
+    assert d["straight_inbound_s"] >= 480
+    assert 0.6 <= d["confidence"] <= 0.9  # no route at all: at most 0.9
+    assert any("no known route" in b for b in d["confidence_basis"])
+    assert inc[-1].details["confidence"] == d["confidence"]  # kept when it closes
+
+
+def test_a_short_leg_aimed_at_the_zone_then_the_next_airway_is_not_avoidance():
+    # first heard 2-3 min before turning north-west onto the next airway: no straight leg
+    # aimed at the zone to turn away from (with the thresholds before real traffic was
+    # measured, min_straight_s 0, this was an avoidance)
+    fx = fly("0d0b05", (12.6, -66.0), [(12.3, -66.0), (12.9, -67.0), (13.6, -69.5)], at(0),
+             callsign="AWY1")
+    run = run_with(routes=False)
+    run.run(fx, until=fx[-1].time + timedelta(minutes=40))
+    assert run.of(IncidentKind.BOUNDARY_AVOIDANCE) == []
+
+
+def test_a_turn_while_descending_is_not_avoidance():
+    fx = fly("0d0b06", (13.5, -66.0), [(12.2, -66.0), (12.1, -66.4), (12.0, -72.0)], at(0),
+             callsign="DSC1")
+    fx = [msgspec.structs.replace(o, altitude_ft=max(21000.0, 37000.0 - 150.0 * i))
+          for i, o in enumerate(fx)]
+    run = run_with(routes=False)
+    run.run(fx, until=fx[-1].time + timedelta(minutes=40))
+    assert run.of(IncidentKind.BOUNDARY_AVOIDANCE) == []
+
+
+def test_an_implausible_route_never_claims_a_detour():
+    book = route_book()
+    honest = book.route_for("ABC123")
+    assert honest is not None
+    book.add(replace(honest, callsign="ONL123", source="routeset", plausible=False))
+    run = Run(RerouteDetector(airports=airport_index()), state_with(ZONES, routes=book),
+              feed_every_s=None)
+    run.run(fly("0d0a07", (2.5, -58.5), AROUND, at(0), callsign="ONL123"))
+    assert run.of(IncidentKind.REROUTE) == []
+
+
+def test_a_plausible_online_route_raises_the_reroute_with_its_source():
+    book = route_book()
+    honest = book.route_for("ABC123")
+    assert honest is not None
+    book.add(replace(honest, callsign="ONL124", source="routeset", plausible=True))
+    run = Run(RerouteDetector(airports=airport_index()), state_with(ZONES, routes=book),
+              feed_every_s=None)
+    run.run(fly("0d0a08", (2.5, -58.5), AROUND, at(0), callsign="ONL124"))
+    (opened,) = run.of(IncidentKind.REROUTE, ChangeAction.OPEN)
+    assert opened.details["route_source"] == "routeset"
+    assert opened.details["route_plausible"] is True
+
+
+def test_a_route_that_arrives_later_is_used_within_minutes():
+    book = route_book()
+    honest = book.route_for("ABC123")
+    assert honest is not None
+    late = replace(honest, callsign="LATE1", source="routeset", plausible=True)
+    asked: list[object] = []
+
+    def lookup(cs, t):  # the live lookup answers after the flight was first seen
+        asked.append(t)
+        return late if len(asked) > 2 else None
+
+    run = Run(RerouteDetector(routes=lookup, airports=airport_index()), state_with(ZONES),
+              feed_every_s=None)
+    run.run(fly("0d0a09", (2.5, -58.5), AROUND, at(0), callsign="LATE1"))
+    assert len(run.of(IncidentKind.REROUTE, ChangeAction.OPEN)) == 1
+    assert asked[2] - asked[0] <= timedelta(minutes=5)
 
 
 def test_flying_along_the_boundary_all_along_is_not_avoidance():
@@ -210,6 +281,7 @@ def test_course_reversal_near_the_zone_is_a_turnback_not_an_avoidance():
     assert 70 < d["distance_to_zone_km"] < 110
     assert inc[0].zone_id == "SVZM" and inc[0].severity is Severity.MEDIUM
     assert run.of(IncidentKind.BOUNDARY_AVOIDANCE) == []
+    assert d["chord_reversal_deg"] >= 150 and 0.5 <= d["confidence"] <= 1.0
 
 
 def racetrack(hex_id, leg_min, laps, **kw):
