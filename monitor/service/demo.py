@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -21,8 +23,8 @@ from rich.console import Console
 from monitor.config import REPO_ROOT, Settings, WebConfig
 from monitor.errors import MonitorError
 from monitor.service.live import LiveOptions, LiveService
-from monitor.service.main import attach_alerting, web_task
-from monitor.service.runtime import build_runtime
+from monitor.service.main import attach_alerting
+from monitor.service.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,30 @@ def _reset_sqlite(path: Path) -> None:
 
 
 EXAMPLE_ALERTS = REPO_ROOT / "config" / "alerts.example.yaml"
+
+#: poll intervals (wall seconds) of the polled fake feeds at a slow demo; faster demos poll
+#: more often (see :func:`demo_poll_interval_s`)
+ADSB_POLL_S = 2.0
+OPENSKY_POLL_S = 5.0
+NGA_POLL_S = 30.0
+#: polls per feed-health stale threshold: a feed whose polls are further apart than a
+#: quarter of the threshold (in data time) never establishes a rhythm and, once it has five
+#: records, looks "silent" between every two polls
+POLLS_PER_STALE_THRESHOLD = 4.0
+
+
+def demo_poll_interval_s(wall_s: float, speed: float, *, stale_after_s: float) -> float:
+    """The wall-clock poll interval of a polled fake feed at demo ``speed``.
+
+    The demo clock runs ``speed`` data seconds per wall second, so a poll every ``wall_s``
+    wall seconds is ``wall_s * speed`` seconds apart in data time, which is what feed health
+    judges. NGA MSI every 30 s at 40x is 20 min of data time, more than the 15 min stale
+    threshold: it raised a "feed stale" incident between every two polls. The interval is
+    cut so that polls are at most a quarter of the threshold apart in data time (never
+    below 0.5 s of wall time).
+    """
+    longest = stale_after_s / (POLLS_PER_STALE_THRESHOLD * speed)
+    return max(0.5, min(wall_s, longest))
 
 
 def demo_alerts(webhook_url: str) -> dict:  # type: ignore[type-arg]
@@ -58,6 +84,43 @@ def demo_settings(database: Path, port: int, webhook_url: str | None = None) -> 
         # the routes the scenario's airlines "published", for reroute analysis
         routes_csv=[str(shipped_paths()["demo_routes"])],
     )
+
+
+def demo_web_task(
+    runtime: Runtime, settings: Settings, queue_depth: Callable[[], int], scenario_end: datetime
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The web app of ``monitor run`` (:func:`monitor.service.main.web_task`) with the demo's
+    banner, knowing when the scenario ends: ``/api/live/status`` then says the scenario has
+    ended and the map shows it, instead of freezing silently on the last picture."""
+    from monitor.metrics import MonitorCollector, make_registry
+    from monitor.store.outbox import OutboxStore
+    from monitor.web.api_live import SCENARIO_END_STATE
+    from monitor.web.app import create_app
+    from monitor.web.server import serve
+    from monitor.web.services import WebServices
+
+    pipeline = runtime.pipeline
+    alert_counts = OutboxStore(runtime.store.engine).counts if pipeline.outbox is not None else None
+    registry = make_registry(
+        MonitorCollector(pipeline, alert_counts=alert_counts, queue_depth=queue_depth)
+    )
+    services = WebServices(
+        store=runtime.store,
+        live=pipeline.live,
+        health=runtime.health,
+        zones=lambda: list(pipeline.geofence.index.versions),
+        config=settings.web,
+        clock=lambda: pipeline.now,
+        metrics=registry,
+        banner=BANNER,
+    )
+    app = create_app(services)
+    setattr(app.state, SCENARIO_END_STATE, scenario_end)
+
+    async def run_web(stop: asyncio.Event) -> None:
+        await serve(app, settings.web.host, settings.web.port, stop)
+
+    return run_web
 
 
 def run_demo(
@@ -112,15 +175,23 @@ def run_demo(
                 profile = ProviderProfile(
                     SOURCE_ADSB, urls[SOURCE_ADSB], "/v2/point/{lat}/{lon}/{radius}", 250.0, 0.02
                 )
+                stale_s = runtime.health.stale_after_s
+
+                def every(wall_s: float) -> float:
+                    return demo_poll_interval_s(wall_s, speed, stale_after_s=stale_s)
+
                 adsb = AdsbV2Adapter(
-                    client, profile, region, name=SOURCE_ADSB, interval_s=2.0, clock=clock.now
+                    client, profile, region, name=SOURCE_ADSB, interval_s=every(ADSB_POLL_S),
+                    clock=clock.now,
                 )
                 opensky = OpenSkyStatesAdapter(
                     client, region, name=SOURCE_OPENSKY, base_url=urls[SOURCE_OPENSKY], clock=clock.now
                 )
-                opensky.interval_s = 5.0  # the credit budget is the real service's, not the fake's
+                # the credit budget is the real service's, not the fake's
+                opensky.interval_s = every(OPENSKY_POLL_S)
                 nga = NgaMsiAdapter(
-                    client, base_url=urls[SOURCE_NGA], name=SOURCE_NGA, interval_s=30.0, clock=clock.now
+                    client, base_url=urls[SOURCE_NGA], name=SOURCE_NGA,
+                    interval_s=every(NGA_POLL_S), clock=clock.now,
                 )
                 ais_ws = AisstreamAdapter(
                     "demo-key",
@@ -163,7 +234,7 @@ def run_demo(
                     runtime, [adsb, opensky, nga], [ais_ws, nmea], options, clock=clock.now
                 )
                 options.extra_tasks.append(
-                    web_task(runtime, settings, queue_depth=service.queue.qsize, banner=BANNER)
+                    demo_web_task(runtime, settings, service.queue.qsize, scenario.end)
                 )
                 console.print(f"[bold yellow]{BANNER}[/]")
                 console.print(

@@ -16,6 +16,7 @@ Thread-safe: handlers run in a thread pool; an index is immutable once built.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -27,7 +28,13 @@ import numpy as np
 import orjson
 
 from monitor.domain import Observation
+from monitor.domain.identity import AircraftIdentity, VesselIdentity
+from monitor.errors import MonitorError
+from monitor.identity.aircraft import AircraftIdentifier
+from monitor.identity.vessel import vessel_identity
 from monitor.web.styles import aircraft_style, vessel_category
+
+log = logging.getLogger(__name__)
 
 #: versions remembered for diffs, and removals kept (older ``since_version`` -> full answer)
 KEEP_VERSIONS = 2048
@@ -44,7 +51,56 @@ def _r(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
+class _Identities:
+    """Who a live subject is, from the shipped identity tables (read on first use). Without
+    the tables (a trimmed deployment) the map still draws, with the feed's own fields only:
+    logged once, never raised per fix."""
+
+    def __init__(self) -> None:
+        self._aircraft: AircraftIdentifier | None = AircraftIdentifier()
+        self._lock = threading.Lock()
+
+    def aircraft(self, o: Observation) -> AircraftIdentity | None:
+        identifier = self._aircraft
+        if identifier is None:
+            return None
+        try:
+            with self._lock:  # the cache is a plain dict; index builds may run in threads
+                return identifier.identify(o)
+        except (MonitorError, OSError) as exc:
+            log.warning("live map without aircraft identity tables: %s", exc)
+            self._aircraft = None
+            return None
+
+
+IDENTITIES = _Identities()
+
+
+def _aircraft_identity(who: AircraftIdentity | None) -> dict[str, Any]:
+    if who is None:
+        return {}
+    return {
+        "registry_iso2": who.registry_iso2,
+        "registry_state": who.registry_state,
+        "id_registration": who.registration,
+        "operator_icao": who.operator_icao,
+        "operator_name": who.operator_name,
+        "military_because": who.military_because if who.military else None,
+        "identity_military": who.military,
+    }
+
+
+def _vessel_identity(mmsi: str) -> dict[str, Any]:
+    who: VesselIdentity = vessel_identity(mmsi)
+    return {
+        "mmsi_class": who.mmsi_class.value,
+        "flag_iso2": who.flag_iso2,
+        "flag_name": who.flag_name,
+    }
+
+
 def aircraft_feature(o: Observation) -> dict[str, Any]:
+    who = IDENTITIES.aircraft(o)
     props = {
         "id": o.subject_id,
         "callsign": (o.callsign or "").strip() or None,
@@ -62,9 +118,14 @@ def aircraft_feature(o: Observation) -> dict[str, Any]:
         "source": o.source,
         "time": _iso(o.time),
         "style": aircraft_style(
-            military=o.military, emergency=o.emergency, squawk=o.squawk, on_ground=o.on_ground
+            military=o.military or bool(who and who.military),
+            emergency=o.emergency, squawk=o.squawk, on_ground=o.on_ground,
         ),
+        **_aircraft_identity(who),
     }
+    if props["registration"] is None:
+        props["registration"] = props.pop("id_registration", None)
+    props.pop("id_registration", None)
     return _feature(o, props)
 
 
@@ -81,6 +142,7 @@ def vessel_feature(o: Observation) -> dict[str, Any]:
         "category": vessel_category(o.vessel_type),
         "source": o.source,
         "time": _iso(o.time),
+        **_vessel_identity(o.subject_id),
     }
     return _feature(o, props)
 

@@ -76,6 +76,51 @@ NAV_STATUS: dict[int, str] = {
     15: "not defined",
 }
 
+#: ITU-R M.1371 ship and cargo types (table 53): the first digit's class, or the code itself
+SHIP_TYPE_CLASSES: dict[int, str] = {
+    2: "wing in ground",
+    4: "high-speed craft",
+    6: "passenger ship",
+    7: "cargo ship",
+    8: "tanker",
+    9: "other type",
+}
+SHIP_TYPE_CODES: dict[int, str] = {
+    30: "fishing",
+    31: "towing",
+    32: "towing (long or wide tow)",
+    33: "dredging or underwater operations",
+    34: "diving operations",
+    35: "military operations",
+    36: "sailing",
+    37: "pleasure craft",
+    50: "pilot vessel",
+    51: "search and rescue vessel",
+    52: "tug",
+    53: "port tender",
+    54: "anti-pollution vessel",
+    55: "law enforcement",
+    58: "medical transport",
+    59: "non-combatant ship",
+}
+#: second digit of the 2x, 4x, 6x-9x classes: the hazardous cargo carried
+SHIP_TYPE_CARGO: dict[int, str] = {
+    1: "hazardous cargo, category X",
+    2: "hazardous cargo, category Y",
+    3: "hazardous cargo, category Z",
+    4: "hazardous cargo, category OS",
+}
+
+#: transponder codes with a meaning of their own (ICAO Doc 4444, 10.4 and 15.x)
+SPECIAL_SQUAWKS: dict[str, str] = {
+    "7500": "unlawful interference (hijack)",
+    "7600": "radio failure",
+    "7700": "general emergency",
+    "2000": "entering an SSR area without a code",
+    "1200": "VFR (US)",
+    "7000": "VFR (ICAO)",
+}
+
 GNSS_COLOUR = "#7c3aed"
 TRACK_COLOUR = "#111827"
 
@@ -101,6 +146,36 @@ def vessel_category(ship_type: int | None) -> str:
     if 80 <= ship_type <= 89:
         return "tanker"
     return "other"
+
+
+def ship_type_label(code: int | None) -> str | None:
+    """``70`` -> ``cargo ship``; ``81`` -> ``tanker, hazardous cargo, category X``; None for
+    no code, ``0`` and codes the table leaves unallocated (said as ``code N``)."""
+    if code is None or code == 0:
+        return None
+    if code in SHIP_TYPE_CODES:
+        return SHIP_TYPE_CODES[code]
+    tens, unit = divmod(code, 10)
+    cls = SHIP_TYPE_CLASSES.get(tens)
+    if cls is None or not 0 <= code <= 99:
+        return f"code {code}"
+    cargo = SHIP_TYPE_CARGO.get(unit)
+    return f"{cls}, {cargo}" if cargo else cls
+
+
+def nav_status_label(code: int | None) -> str | None:
+    """``1`` -> ``at anchor``; None for no code; reserved codes said as ``code N``."""
+    if code is None:
+        return None
+    return NAV_STATUS.get(code, f"code {code}")
+
+
+def squawk_label(squawk: str | None) -> str | None:
+    """``7700`` -> ``7700 (general emergency)``; other codes as they are."""
+    if not squawk:
+        return None
+    meaning = SPECIAL_SQUAWKS.get(squawk)
+    return f"{squawk} ({meaning})" if meaning else squawk
 
 
 def aircraft_style(
@@ -144,6 +219,8 @@ def js_config() -> dict[str, Any]:
         "aircraft": AIRCRAFT_STYLES,
         "vessels": VESSEL_CATEGORIES,
         "navStatus": {str(k): v for k, v in NAV_STATUS.items()},
+        "shipTypes": {str(k): label for k in range(1, 100) if (label := ship_type_label(k))},
+        "squawks": SPECIAL_SQUAWKS,
         "gnss": GNSS_COLOUR,
         "track": TRACK_COLOUR,
     }

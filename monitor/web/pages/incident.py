@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import folium
-import orjson
 from branca.element import Element
 
 from monitor.domain import ZoneVersion
-from monitor.timeutil import iso_z
 from monitor.web.geo import incident_feature
-from monitor.web.incident_view import alert_dict, event_dict, evidence_dict
+from monitor.web.incident_view import (
+    airport_position,
+    alert_dict,
+    detail_rows,
+    distinct_evidence,
+    event_dict,
+    evidence_dict,
+    fmt_time,
+    great_circle,
+    incident_sentence,
+)
 from monitor.web.pages.common import (
     GeoJsonLayer,
+    Script,
     basemap_layers,
     esc,
     finish,
@@ -31,18 +39,62 @@ PAD_DEG = 1.5
 
 
 def _time(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = iso_z(value)
-    text = str(value).replace("T", " ").replace("Z", "")
-    return esc(re.sub(r"\.\d+", "", text) + " UTC")
+    """To the second; the page says once that times are UTC."""
+    return esc(fmt_time(value))
 
 
 def _num(value: Any, digits: int = 0) -> str:
     if value is None:
         return ""
     return f"{value:,.{digits}f}"
+
+
+def _unit(value: Any, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:,.0f}&nbsp;{unit}" if unit != "°" else f"{value:,.0f}°"
+
+
+def evidence_features(kind: str, details: dict[str, Any], zones: Sequence[ZoneVersion]) -> dict[str, Any]:
+    """What the map draws as the incident's evidence beyond its track: for a reroute the great
+    circle of its route, origin, destination, the point it left the great circle and the FIRs
+    it flew instead; for an incursion that crossed a zone between two fixes, the crossing."""
+    out: dict[str, Any] = {"lines": [], "points": [], "areas": [], "lines_name": "Great circle",
+                           "points_name": "Route"}
+
+    def point(lon: Any, lat: Any, role: str, text: str) -> None:
+        if lon is None or lat is None:
+            return
+        out["points"].append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                              "properties": {"role": role, "label": text}})
+
+    if kind in ("reroute", "diversion", "turnback"):
+        o = airport_position(details.get("origin_icao"))
+        d = airport_position(details.get("destination_icao"))
+        if o and d:
+            out["lines"].append({"type": "Feature", "properties": {"role": "great_circle"}, "geometry": {
+                "type": "LineString", "coordinates": great_circle(o[0], o[1], d[0], d[1])}})
+        if o:
+            point(o[1], o[0], "origin", f"Origin {details.get('origin_icao')}")
+        if d:
+            point(d[1], d[0], "destination", f"Destination {details.get('destination_icao')}")
+        left_at = fmt_time(details.get("left_track_at") or details.get("first_off_track_at"))
+        what = "Left the great circle" if details.get("left_track_at") else "First seen off track"
+        point(details.get("left_track_lon"), details.get("left_track_lat"), "left_track", f"{what} {left_at}")
+        firs = set(details.get("firs_used") or [])
+        if firs:
+            cache = ZoneGeometryCache()
+            latest: dict[str, Any] = {}
+            for z in firs:
+                rows = intervals(zones, z)
+                if rows:
+                    latest[z] = rows[-1]
+            out["areas"] = [zone_feature(r, None, cache) for r in latest.values()]
+    if kind == "incursion" and details.get("crossed_between_fixes"):
+        out["points_name"] = "Crossing"
+        point(details.get("crossing_lon"), details.get("crossing_lat"), "crossing",
+              f"Crossed {details.get('zone_name') or 'the zone'}")
+    return out
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, cls: str, empty: str) -> str:
@@ -88,7 +140,8 @@ def incident_page(
     row = detail["incident"]
     feature = incident_feature(row, mode="track")
     position = incident_feature(row, mode="position")
-    evidence = [evidence_dict(e) for e in detail["evidence"]]
+    recorded = [evidence_dict(e) for e in detail["evidence"]]
+    evidence = distinct_evidence(recorded)
     events = [event_dict(e) for e in detail["events"]]
     alerts = [alert_dict(a) for a in detail["alerts"]]
     props = feature["properties"]
@@ -135,44 +188,73 @@ def incident_page(
         GeoJsonLayer(position, "Last position", point_to_layer=JS("MonitorMap.incidentMarker"),
                      style=JS("MonitorMap.incidentStyle"),
                      on_each_feature=JS("MonitorMap.popup(MonitorMap.incidentPopup)")).add_to(m)
+    drawn = evidence_features(row.kind, row.details or {}, zones)
+    if drawn["lines"]:
+        GeoJsonLayer({"type": "FeatureCollection", "features": drawn["lines"]}, drawn["lines_name"],
+                     style=JS("MonitorMap.routeStyle"), interactive=False).add_to(m)
+    if drawn["areas"]:
+        GeoJsonLayer({"type": "FeatureCollection", "features": drawn["areas"]}, "FIRs flown instead",
+                     style=JS("MonitorMap.firUsedStyle"),
+                     on_each_feature=JS("MonitorMap.popup(MonitorMap.zonePopup)")).add_to(m)
+    if drawn["points"]:
+        GeoJsonLayer({"type": "FeatureCollection", "features": drawn["points"]}, drawn["points_name"],
+                     point_to_layer=JS("MonitorMap.placeMarker")).add_to(m)
     from shapely import Point
+    from shapely.geometry import shape
 
     geoms += [Point(f["geometry"]["coordinates"]) for f in ev_features]
+    geoms += [shape(f["geometry"]) for f in drawn["lines"] + drawn["points"]]
     geoms += [z[0].geometry for z in zone_rows if row.geom is None]
     bounds = _bounds(geoms)
     if bounds:
         m.fit_bounds(bounds)
     folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(Script(f"MonitorMap.initIncident({{{{ map }}}}, {json.dumps(bounds)});"))
 
     colour = SEVERITY_COLOURS.get(row.severity, "#6b7280")
+    details = row.details or {}
+    who = row.subject_label or details.get("callsign") or row.subject_id
+    lead, more = incident_sentence(
+        row.kind, row.summary, details, subject=who, status=row.status, ended_at=props["ended_at"]
+    )
     subject = esc(row.subject_label or row.subject_id or "")
     if row.subject_id and row.subject_label and row.subject_label != row.subject_id:
         subject += f" <code>{esc(row.subject_id)}</code>"
+    zone = ""
+    if row.zone_id:
+        name = details.get("zone_name")
+        zone = (f"{esc(str(name))} " if name and name != row.zone_id else "") + (
+            f"<code>{esc(row.zone_id)}</code>" + (f" version {row.zone_version}" if row.zone_version else "")
+        )
     summary_rows = [
         ("Status", esc(row.status)),
         ("Subject", subject + (f' <span class="muted">{esc(row.subject_kind)}</span>' if row.subject_kind else "")),
-        ("Zone", esc(row.zone_id or "") + (f" v{row.zone_version}" if row.zone_version else "")),
+        ("Zone", zone),
         ("Started", _time(props["started_at"])),
         ("Last seen", _time(props["last_seen_at"])),
         ("Ended", _time(props["ended_at"])),
-        ("Summary", esc(row.summary or "")),
     ]
-    summary_rows += [
-        (k.replace("_", " "), esc(v if isinstance(v, str) else orjson.dumps(v).decode()))
-        for k, v in (row.details or {}).items()
-    ]
+    for label, text in detail_rows(details):
+        if label == "Zone":
+            continue
+        value = esc(text)
+        if text.startswith(("http://", "https://")):
+            value = f'<a href="{esc(text)}" target="_blank" rel="noopener noreferrer">{esc(text)}</a>'
+        summary_rows.append((label, value))
     kv = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in summary_rows if v)
     timeline = _table(
-        ("#", "time", "action", "severity", "summary"),
+        ("#", "time", "action", "severity", "what"),
         [(str(e["seq"]), _time(e["at"]), esc(e["action"]), esc(e["severity"]), esc(e["summary"])) for e in events],
         cls="timeline", empty="no recorded changes",
     )
     evidence_table = _table(
-        ("#", "observed", "source", "subject", "lat", "lon", "alt ft", "kt", "trk°", "note", "capture record"),
+        ("#", "observed", "source", "lat", "lon", "altitude", "speed", "track", "note", "capture record"),
         [
-            (str(i + 1), _time(e["observed_at"]), esc(e["source"]), esc(e["subject_id"] or ""),
-             _num(e["lat"], 4), _num(e["lon"], 4), _num(e["altitude_ft"]), _num(e["ground_speed_kt"]),
-             _num(e["track_deg"]), esc(e["note"]), f"<code>{esc(e['record_ref'] or '')}</code>")
+            (str(i + 1), _time(e["observed_at"]), esc(e["source"]),
+             _num(e["lat"], 4), _num(e["lon"], 4), _unit(e["altitude_ft"], "ft"),
+             _unit(e["ground_speed_kt"], "kt"), _unit(e["track_deg"], "°"),
+             esc(e["note"]) + (f' <span class="muted">(recorded {e["repeats"]} times)</span>' if e["repeats"] > 1 else ""),
+             f"<code>{esc(e['record_ref'] or '')}</code>")
             for i, e in enumerate(evidence)
         ],
         cls="evidence", empty="no evidence recorded",
@@ -186,19 +268,31 @@ def incident_page(
         ],
         cls="alerts", empty="no alerts for this incident",
     )
+    repeats = len(recorded) - len(evidence)
+    why = "".join(f" <span class=\"why\">{esc(t)}</span>" for t in more)
     panel = (
         '<aside class="panel" id="incident-panel">'
         f'<h2><span class="sev" style="background:{colour}"></span>Incident #{row.id}: '
         f'{esc(row.kind.replace("_", " "))} <span class="badge" style="background:{colour}">'
         f"{esc(row.severity)}</span></h2>"
+        f'<p class="incident-sentence" id="incident-sentence" style="border-left-color:{colour}">'
+        f'<span class="lead">{esc(lead)}</span>{why}</p>'
+        '<div class="incident-links">'
+        f'<a href="/incidents/{row.id}" id="permalink" title="a link to this page to share">Permalink</a>'
+        f'<a href="/api/incidents/{row.id}?format=geojson" download>GeoJSON</a>'
+        f'<a href="/api/incidents/{row.id}?format=kml" download>KML</a>'
+        f'<a href="/api/incidents/{row.id}">JSON (API)</a>'
+        "</div>"
+        '<p class="muted">All times are UTC.</p>'
         f'<table class="data kv">{kv}</table>'
         f'<h3>Timeline ({len(events)})</h3>{timeline}'
-        f'<h3>Evidence ({len(evidence)})</h3>'
+        f'<h3>Evidence ({len(evidence)})'
+        + (f' <span class="evidence-count">({repeats} repeated records merged)</span>' if repeats else "")
+        + "</h3>"
         '<p class="muted">The observations that raised or updated the incident, with the capture '
         "record each came from (replayable with <code>monitor replay</code>).</p>"
         f"{evidence_table}"
         f'<h3>Alerts ({len(alerts)})</h3>{alerts_table}'
-        f'<p class="muted">JSON: <a href="/api/incidents/{row.id}">/api/incidents/{row.id}</a></p>'
         "</aside>"
     )
     fig.html.add_child(Element(panel), name="panel")
