@@ -6,7 +6,7 @@ import base64
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import orjson
@@ -469,3 +469,183 @@ def query_observations(
         last = items[-1]
         next_cursor = encode_cursor(parse_utc(last.observed_at), last.id)
     return items, next_cursor
+
+
+# --- rewind: the picture at a past time, one subject's track, the data's extent ---------------
+#
+# ``GET /api/snapshot`` asks "where was everything at T": the latest stored position of each
+# subject in ``(T - lookback, T]``. The store keeps one position per subject per
+# ``storage.observation_sample_s`` (60 s by default), so a lookback of a few sampling
+# periods finds every subject that was reporting at T and drops those that had gone silent.
+# The rows come through the time index (``ix_observation_time``) or, for a small bbox, the
+# (cell, time) index of migration 0003; one row per subject is picked in SQL (SQLite: the
+# bare columns of ``MAX(observed_at)`` come from that row; PostgreSQL: ``DISTINCT ON``).
+
+#: at most this many subjects of one kind in a snapshot answer
+SNAPSHOT_MAX_SUBJECTS = 50_000
+#: a run of rowids this much longer than twice the window's rows is still walked (SQLite)
+SNAPSHOT_RUN_SLACK = 2000
+#: at most this many points in one track answer
+TRACK_MAX_POINTS = 20_000
+
+
+class SnapshotItem(NamedTuple):
+    """The latest stored position of one subject at or before the snapshot time."""
+
+    subject_kind: str
+    subject_id: str
+    observed_at: str
+    lat: float
+    lon: float
+    altitude_ft: float | None
+    ground_speed_kt: float | None
+    track_deg: float | None
+    callsign: str | None
+    source: str
+
+
+class TrackPoint(NamedTuple):
+    """One stored position of a subject's track (``observed_at`` ISO-8601 UTC text)."""
+
+    observed_at: str
+    lon: float
+    lat: float
+    altitude_ft: float | None
+    ground_speed_kt: float | None
+    track_deg: float | None
+    callsign: str | None
+    source: str
+
+
+def _sqlite_iso(text_time: str) -> str:
+    """A stored SQLite time (``2025-12-02 10:00:59[.ffffff]``) as the API's ISO-8601 text."""
+    head, _, frac = text_time.partition(".")
+    frac = frac.rstrip("0")
+    return head.replace(" ", "T") + (f".{frac}" if frac else "") + "Z"
+
+
+def snapshot_positions(
+    engine: Engine,
+    *,
+    at: datetime,
+    lookback_s: float,
+    subject_kind: str,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int = SNAPSHOT_MAX_SUBJECTS,
+) -> list[SnapshotItem]:
+    """The latest stored position of every ``subject_kind`` subject observed in
+    ``(at - lookback_s, at]`` (inside ``bbox`` when given: the latest position in the box),
+    ordered by subject id; at most ``limit`` subjects."""
+    dialect = engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise QueryError("database", f"history queries support SQLite and PostgreSQL, not {dialect}")
+    if bbox is not None:
+        validate_bbox(bbox)
+    start = at - timedelta(seconds=lookback_s)
+    sql = _Sql(dialect)
+    conds = [
+        f"subject_kind = {sql.bind(subject_kind)}",
+        f"observed_at > {sql.bind(start)}",
+        f"observed_at <= {sql.bind(at)}",
+    ]
+    if bbox is not None:
+        cells = observation_cells(bbox)
+        if cells is not None:
+            cell = SQLITE_CELL if dialect == "sqlite" else POSTGRES_CELL
+            conds.append(f"{cell} IN ({_int_list(cells)})")
+        x0, y0, x1, y1 = (sql.bind(float(v)) for v in bbox)
+        conds.append(f"lon >= {x0} AND lon <= {x1} AND lat >= {y0} AND lat <= {y1}")
+    cols = "lat, lon, altitude_ft, ground_speed_kt, track_deg, callsign, source"
+    with engine.connect() as conn:
+        table = "observation"
+        if dialect == "sqlite" and (bbox is None or observation_cells(bbox) is None):
+            # Positions are written in about the order of their time, so the rows of the
+            # window are (nearly) one run of rowids: walking that run in the table is about
+            # a third cheaper than one index lookup per row. The run is found through the
+            # time index alone (covering); when it is much longer than the window's rows
+            # (positions of other times written in between: a backfill) the index is used.
+            lo_id, hi_id, n = conn.exec_driver_sql(
+                "SELECT min(rowid), max(rowid), count(*) FROM observation "
+                "WHERE observed_at > ? AND observed_at <= ?",
+                (sqlite_time(start), sqlite_time(at)),
+            ).one()
+            if not n:
+                return []
+            if hi_id - lo_id + 1 <= 2 * n + SNAPSHOT_RUN_SLACK:
+                table = "observation NOT INDEXED"
+                conds.append(f"rowid BETWEEN {int(lo_id)} AND {int(hi_id)}")
+        where = " AND ".join(conds)
+        if dialect == "sqlite":
+            statement = (
+                f"SELECT subject_kind, subject_id, MAX(observed_at), {cols} FROM {table} "  # noqa: S608 - values are bound
+                f"WHERE {where} GROUP BY subject_id ORDER BY subject_id LIMIT {int(limit)}"
+            )
+        else:
+            statement = (
+                f"SELECT DISTINCT ON (subject_id) subject_kind, subject_id, "  # noqa: S608 - values are bound
+                f"{_iso_sql(dialect, 'observed_at')}, {cols} FROM observation WHERE {where} "
+                f"ORDER BY subject_id, observed_at DESC, id DESC LIMIT {int(limit)}"
+            )
+        rows = conn.exec_driver_sql(statement, sql.params).fetchall()
+    if dialect == "sqlite":
+        return [SnapshotItem(r[0], r[1], _sqlite_iso(r[2]), *r[3:]) for r in rows]
+    return [SnapshotItem(*r) for r in rows]
+
+
+def subject_track(
+    engine: Engine,
+    subject_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = TRACK_MAX_POINTS,
+) -> tuple[list[TrackPoint], bool]:
+    """One subject's stored positions in ``[since, until]``, oldest first (the subject-time
+    index), and whether more than ``limit`` matched (the answer then holds the first ones)."""
+    dialect = engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise QueryError("database", f"history queries support SQLite and PostgreSQL, not {dialect}")
+    if since is not None and until is not None and since > until:
+        raise QueryError("since", f"{iso_z(since)} is after until {iso_z(until)}")
+    sql = _Sql(dialect)
+    conds = [f"subject_id = {sql.bind(subject_id)}"]
+    if since is not None:
+        conds.append(f"observed_at >= {sql.bind(since)}")
+    if until is not None:
+        conds.append(f"observed_at <= {sql.bind(until)}")
+    statement = (
+        f"SELECT {_iso_sql(dialect, 'observed_at')}, lon, lat, altitude_ft, ground_speed_kt, "  # noqa: S608 - values are bound
+        f"track_deg, callsign, source FROM observation WHERE {' AND '.join(conds)} "
+        f"ORDER BY observed_at, id LIMIT {int(limit) + 1}"
+    )
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(statement, sql.params).fetchall()
+    points = [TrackPoint(*r) for r in rows]
+    return points[:limit], len(points) > limit
+
+
+class DataExtent(NamedTuple):
+    """First and last times of the stored incidents and positions (None when there are none)."""
+
+    incidents_first: datetime | None
+    incidents_last: datetime | None
+    positions_first: datetime | None
+    positions_last: datetime | None
+
+
+def data_extent(engine: Engine) -> DataExtent:
+    """The stored incidents' first start and last activity, and the stored positions' first
+    and last times: four index reads (``ix_incident_started``, ``ix_incident_last_seen``,
+    ``ix_observation_time``)."""
+    from sqlalchemy import func, select
+
+    from monitor.store.models import IncidentRow, ObservationRow
+
+    inc = IncidentRow.__table__  # type: ignore[attr-defined]
+    obs = ObservationRow.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        first = conn.execute(select(func.min(inc.c.started_at))).scalar()
+        last = conn.execute(select(func.max(inc.c.last_seen_at))).scalar()
+        p_first = conn.execute(select(func.min(obs.c.observed_at))).scalar()
+        p_last = conn.execute(select(func.max(obs.c.observed_at))).scalar()
+    return DataExtent(first, last, p_first, p_last)

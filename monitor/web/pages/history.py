@@ -1,5 +1,7 @@
 """``/history``: incidents over a chosen time range on a map with a time slider, filters by
-kind, zone, severity and subject, and the SVZM traffic chart (``static/history.js``)."""
+kind, zone, severity and subject, the cited crisis record of the range on a timeline, and
+the SVZM traffic chart (``static/history.js``). Without a range in the address the page
+opens on the stored incidents' first..last time."""
 
 from __future__ import annotations
 
@@ -10,11 +12,37 @@ from datetime import datetime, timedelta
 import folium
 from branca.element import Element
 
-from monitor.web.assets import HISTORY_JS
+from monitor.web.assets import HISTORY_JS, STATIC_URL
 from monitor.web.pages.common import Script, basemap_layers, esc, finish, new_map, topbar
 from monitor.web.params import KINDS, SEVERITIES
 
+#: the range the form shows before the page asks ``/api/history/extent`` for the stored
+#: incidents' first and last times (history.js then opens on those, unless the address
+#: names a range)
 DEFAULT_WINDOW = timedelta(hours=24)
+
+#: under the crisis-record timeline (the record's attribution)
+EVENTS_NOTE = (
+    "Airspace actions and boat strikes of the 2025-26 crisis, compiled from the public news "
+    "pages cited per row; strikes carry no coordinates (none were released)."
+)
+#: the crisis-record timeline (history.js draws it)
+TIMELINE_CSS = """
+.event-timeline svg { width: 100%; height: 46px; display: block; }
+.event-timeline .axis { font-size: 9px; fill: #475569; }
+.event-timeline .base { stroke: #94a3b8; stroke-width: 1; }
+.event-timeline .ev-airspace { fill: #2563eb; stroke: #fff; stroke-width: 0.8; }
+.event-timeline .ev-strike { fill: #b91c1c; stroke: #fff; stroke-width: 0.8; }
+.event-timeline a:hover .ev-airspace, .event-timeline a:hover .ev-strike { stroke: #111827; stroke-width: 1.5; }
+.event-timeline .cursor { stroke: #f59e0b; stroke-width: 2; }
+.event-list { list-style: none; margin: 4px 0; padding: 0; max-height: 180px; overflow-y: auto; font-size: 12px; }
+.event-list li { padding: 2px 0; border-bottom: 1px solid #e2e8f0; }
+.event-list .ev-dot { display: inline-block; width: 8px; height: 8px; margin-right: 5px; border-radius: 2px; }
+.event-list .ev-dot.airspace { background: #2563eb; }
+.event-list .ev-dot.strike { background: #b91c1c; }
+.event-list time { font-variant-numeric: tabular-nums; color: #334155; margin-right: 4px; }
+.event-attribution { font-size: 11px; }
+"""
 
 
 def _local(t: datetime) -> str:
@@ -64,6 +92,12 @@ def history_page(
     <button type="button" id="time-play">▶ play</button> <button type="button" id="time-all">show all</button>
   </div>
   <p id="history-status" class="muted"></p>
+  <h3>Data coverage <span class="muted">(which sources cover which hours: a gap is no data, not "nothing happened")</span></h3>
+  <div id="coverage-strip"><p class="empty">loading…</p></div>
+  <h3>Crisis record <span id="event-count" class="muted"></span></h3>
+  <div class="event-timeline" id="event-timeline"><p class="empty">loading…</p></div>
+  <ul class="event-list" id="event-list"></ul>
+  <p class="muted event-attribution">{EVENTS_NOTE}</p>
   <h3>Aircraft per hour inside {esc(traffic_zone)}</h3>
   <div class="chart" id="traffic-chart"><p class="empty">loading…</p></div>
   <h3>Incidents <span id="result-count"></span></h3>
@@ -73,6 +107,10 @@ def history_page(
 """
     fig.html.add_child(Element(panel), name="panel")
     fig.header.add_child(Element(f'<script src="{HISTORY_JS}"></script>'), name="history_js")
+    fig.header.add_child(
+        Element(f'<script src="{STATIC_URL}/coverage.js" defer></script>'), name="coverage_js"
+    )
+    fig.header.add_child(Element(f"<style>{TIMELINE_CSS}</style>"), name="history_timeline_css")
     for layer in basemap_layers():
         layer.add_to(m)
     control = folium.LayerControl(collapsed=False)

@@ -2,7 +2,10 @@
  * MonitorHistory: the history page. Fetches the incidents matching the filters from
  * /api/incidents (following next_cursor), draws them, and lets a time slider show only the
  * incidents active at a moment, with the zones in force at that moment; draws the hourly
- * traffic through a zone (/api/stats/traffic) as an SVG bar chart. Needs MonitorMap.
+ * traffic through a zone (/api/stats/traffic) as an SVG bar chart, and the cited crisis
+ * record of the range (/api/events: airspace actions and boat strikes) as markers on a time
+ * axis, each linking to its source. Without a range in the address it opens on the stored
+ * incidents' first..last time (/api/history/extent). Needs MonitorMap.
  */
 (function () {
   'use strict';
@@ -10,7 +13,7 @@
   var M = null;  // MonitorMap, loaded after this file; bound in init
   var H = (window.MonitorHistory = {});
   var MAX_PAGES = 10;
-  var state = { features: [], t0: null, t1: null, at: null, playing: null, traffic: [], zoneTimer: null };
+  var state = { features: [], events: null, t0: null, t1: null, at: null, playing: null, traffic: [], zoneTimer: null };
 
   function $(id) { return document.getElementById(id); }
   function isoOf(local) { return local ? local + ':00Z' : ''; }
@@ -94,6 +97,7 @@
     $('result-count').textContent = '(' + shown.length + (t === null ? '' : ' active at ' + fmt(t)) +
       (shown.length !== state.features.length ? ' of ' + state.features.length : '') + ')';
     drawChart();
+    if (state.events) { drawEvents(); }
   }
 
   function loadZones() {
@@ -130,6 +134,7 @@
         state.map.fitBounds(state.markers.getBounds().pad(0.3), { maxZoom: 8 });
       }
       loadZones();
+      loadEvents();
       return loadTraffic(params);
     }).catch(function (e) {
       state.features = [];
@@ -150,6 +155,68 @@
       state.traffic = [];
       $('traffic-chart').innerHTML = '<p class="empty">' + M.esc(e.message) + '</p>';
     });
+  }
+
+  // ---- the crisis record: cited airspace actions and boat strikes (/api/events) ---------------
+
+  function loadEvents() {
+    if (state.t0 === null || state.t1 === null) { return Promise.resolve(); }
+    var q = new URLSearchParams();
+    q.set('since', new Date(state.t0).toISOString());
+    q.set('until', new Date(state.t1).toISOString());
+    return getJson('/api/events?' + q.toString()).then(function (doc) {
+      state.events = doc.features;
+      drawEvents();
+    }).catch(function (e) {
+      state.events = [];
+      $('event-timeline').innerHTML = '<p class="empty">' + M.esc(e.message) + '</p>';
+    });
+  }
+
+  function safeUrl(url) { return /^https?:\/\//.test(url || '') ? url : null; }
+
+  function eventTitle(p) {
+    var where = p.zone_id ? ' · ' + p.zone_id + (p.kind === 'strike' ? ' (' + p.location_note + ')' : '') : '';
+    return p.date_text + ' UTC: ' + p.title + where + ' · source: ' + (p.source_title || p.source_url);
+  }
+
+  /** The events of the range as markers on a time axis (each links to its source) and a list. */
+  function drawEvents() {
+    var el = $('event-timeline'), list = $('event-list'), events = state.events || [];
+    var t0 = state.t0, t1 = state.t1;
+    $('event-count').textContent = '(' + events.length + ' in this range)';
+    if (!events.length || t0 === null || t1 === null || t1 <= t0) {
+      el.innerHTML = '<p class="empty">no cited airspace action or boat strike in this range</p>';
+      list.innerHTML = '';
+      return;
+    }
+    var W = 330, Hh = 46, pad = 8;
+    function x(t) { return pad + (W - 2 * pad) * Math.min(1, Math.max(0, (t - t0) / (t1 - t0))); }
+    var parts = ['<svg viewBox="0 0 ' + W + ' ' + Hh + '" role="img" aria-label="crisis events on the time axis">',
+      '<line class="base" x1="' + pad + '" x2="' + (W - pad) + '" y1="24" y2="24"></line>'];
+    events.forEach(function (f) {
+      var p = f.properties, cx = x(Date.parse(p.time)).toFixed(1), url = safeUrl(p.source_url);
+      var shape = p.kind === 'strike'
+        ? '<path class="ev-strike" d="M' + cx + ' 27 l5 9 h-10 z"></path>'
+        : '<rect class="ev-airspace" x="' + (cx - 4) + '" y="12" width="8" height="8" transform="rotate(45 ' + cx + ' 16)"></rect>';
+      var body = '<g class="event-marker" data-id="' + M.esc(f.id) + '"><title>' + M.esc(eventTitle(p)) + '</title>' + shape + '</g>';
+      parts.push(url ? '<a href="' + M.esc(url) + '" target="_blank" rel="noopener noreferrer">' + body + '</a>' : body);
+    });
+    if (state.at !== null && state.at >= t0 && state.at <= t1) {
+      parts.push('<line class="cursor" x1="' + x(state.at).toFixed(1) + '" x2="' + x(state.at).toFixed(1) + '" y1="6" y2="40"></line>');
+    }
+    parts.push('<text class="axis" x="' + pad + '" y="' + (Hh - 1) + '">' + M.esc(fmt(t0)) + '</text>');
+    parts.push('<text class="axis" x="' + (W - pad) + '" y="' + (Hh - 1) + '" text-anchor="end">' + M.esc(fmt(t1)) + '</text>');
+    parts.push('</svg>');
+    el.innerHTML = parts.join('');
+    list.innerHTML = events.slice(0, 200).map(function (f) {
+      var p = f.properties, url = safeUrl(p.source_url);
+      var where = p.kind === 'strike' ? (p.zone_id ? p.zone_id + ': ' : '') + (p.location_note || '') : (p.zone_id || '');
+      var zone = where ? ' <span class="muted">' + M.esc(where) + '</span>' : '';
+      var src = url ? ' <a href="' + M.esc(url) + '" target="_blank" rel="noopener noreferrer">source</a>' : '';
+      return '<li data-id="' + M.esc(f.id) + '"><span class="ev-dot ' + M.esc(p.kind) + '"></span><time>' +
+        M.esc(p.date_text) + '</time>' + M.esc(p.title) + zone + src + '</li>';
+    }).join('');
   }
 
   function drawChart() {
@@ -240,12 +307,25 @@
     M.legend(map, { live: false });
     M.statusStrip({ interval: 15000 });
     formFromUrl();
+    var given = new URLSearchParams(window.location.search);
     $('filters').addEventListener('submit', function (e) { e.preventDefault(); load(true); });
     $('f-export').addEventListener('click', function () { window.location.href = '/api/incidents.csv?' + filterParams().toString(); });
     $('f-kml').addEventListener('click', function () { window.location.href = '/api/incidents.kml?' + filterParams().toString(); });
     $('time-slider').addEventListener('input', onSlide);
     $('time-play').addEventListener('click', play);
     $('time-all').addEventListener('click', function () { showAll(); loadZones(); });
-    load(true);
+    if (given.get('since') || given.get('until')) { load(true); return; }
+    openOnData().then(function () { load(true); });
   };
+
+  /** No range in the address: open on the stored incidents' first..last time (not the last
+   * 24 h of wall time, which may hold nothing); the server's default stays when none are stored. */
+  function openOnData() {
+    return getJson('/api/history/extent').then(function (e) {
+      var first = Date.parse((e.incidents || {}).first), last = Date.parse((e.incidents || {}).last);
+      if (!isFinite(first) || !isFinite(last)) { return; }
+      $('f-since').value = localOf(new Date(Math.floor(first / 60000) * 60000).toISOString());
+      $('f-until').value = localOf(new Date(Math.ceil((last + 1) / 60000) * 60000).toISOString());
+    }).catch(function (e) { console.warn('extent: ' + e.message); });
+  }
 })();
