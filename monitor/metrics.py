@@ -114,3 +114,58 @@ def make_registry(collector: MonitorCollector) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     return registry
+
+
+class StoreCollector(Collector):
+    """Metrics of a ``monitor serve`` worker, read from the database when scraped.
+
+    The serve workers have no pipeline of their own; everything they can tell comes from
+    the shared database, so every worker behind the shared port answers the same numbers
+    and no cross-process aggregation (prometheus_client's multiprocess mode, which exists
+    for counters and histograms incremented inside each process) is needed. The feed
+    metrics are those the live process last stored (``feed_health`` rows).
+
+    Parameters
+    ----------
+    store:
+        The :class:`~monitor.store.Store` the worker serves.
+    zones:
+        Returns the zone versions the worker knows (shipped + stored).
+    """
+
+    def __init__(self, store: Any, *, zones: Callable[[], Any] | None = None) -> None:
+        self.store = store
+        self.zones = zones
+
+    def collect(self) -> Iterator[Any]:
+        open_by_kind: Counter[str] = Counter(o.kind.value for o in self.store.open_incidents())
+        g = GaugeMetricFamily("monitor_open_incidents", "Open incidents by kind", labels=["kind"])
+        for kind, n in sorted(open_by_kind.items()):
+            g.add_metric([kind], n)
+        yield g
+        total = GaugeMetricFamily("monitor_stored_incidents", "Incidents in the database")
+        total.add_metric([], self.store.count_incidents())
+        yield total
+        polls = CounterMetricFamily("monitor_feed_polls", "Polls per feed (as last stored)", labels=["feed"])
+        fails = CounterMetricFamily(
+            "monitor_feed_failures", "Failed polls or stream drops (as last stored)", labels=["feed"]
+        )
+        records = CounterMetricFamily("monitor_feed_records", "Responses received (as last stored)", labels=["feed"])
+        up = GaugeMetricFamily("monitor_feed_up", "1 when the feed's last poll or stream was ok", labels=["feed"])
+        for r in self.store.feed_health():
+            polls.add_metric([r.source], r.polls or 0)
+            fails.add_metric([r.source], r.failures or 0)
+            records.add_metric([r.source], r.records or 0)
+            up.add_metric([r.source], 1.0 if r.status == "ok" else 0.0)
+        yield from (polls, fails, records, up)
+        if self.zones is not None:
+            z = GaugeMetricFamily("monitor_zone_versions", "Zone versions known (shipped and stored)")
+            z.add_metric([], len(list(self.zones())))
+            yield z
+
+
+def make_store_registry(store: Any, *, zones: Callable[[], Any] | None = None) -> CollectorRegistry:
+    """The registry of a ``monitor serve`` worker (see :class:`StoreCollector`)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StoreCollector(store, zones=zones))
+    return registry

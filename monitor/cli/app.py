@@ -276,9 +276,11 @@ def incidents(
     )
     from monitor.store import Store
 
+    context.check_database_exists(settings.database_url)
     store = Store.open(settings.database_url)
     rows: list = []
     try:
+        _check_zone(settings, store, zone)
         cursor = None
         while True:
             page, cursor = store.query_incidents(
@@ -314,6 +316,21 @@ def incidents(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def _check_zone(settings, store, zone: str | None) -> None:  # type: ignore[no-untyped-def]
+    """``--zone`` must name a zone (shipped or stored) or one incidents were recorded in,
+    as ``GET /api/incidents?zone=`` answers 400 otherwise: a typo is not "no incidents"."""
+    if zone is None:
+        return
+    from monitor.service.runtime import load_zone_versions
+    from monitor.store import IncidentQuery
+
+    if any(v.zone_id == zone for v in load_zone_versions(settings, store)):
+        return
+    if store.query_incidents(IncidentQuery(zone=zone, limit=1))[0]:
+        return
+    raise MonitorError(f"--zone: unknown zone {zone!r} (monitor zones list shows the zones)")
+
+
 def _print_incident_table(rows: list) -> None:  # type: ignore[type-arg]
     table = Table(title=f"{len(rows)} incident(s)", show_lines=False)
     for col in ("id", "kind", "sev", "status", "subject", "zone", "started (UTC)", "last / ended", "summary"):
@@ -329,7 +346,7 @@ def _print_incident_table(rows: list) -> None:  # type: ignore[type-arg]
             r.zone_id or "",
             f"{r.started_at:%Y-%m-%d %H:%M}",
             f"{end:%H:%M}" if end else "",
-            (r.summary or "")[:80],
+            r.summary or "",  # whole: rich wraps it at word boundaries
         )
     console.print(table)
 
@@ -352,8 +369,10 @@ def static_map(
     from monitor.web.static_map import build_static_map
 
     settings = _settings_and_logging()
+    context.check_database_exists(settings.database_url)
     store = Store.open(settings.database_url)
     try:
+        _check_zone(settings, store, zone)
         rows, _ = store.query_incidents(
             IncidentQuery(
                 since=_when(since, "since"), until=_when(until, "until"), zone=zone,
@@ -504,6 +523,18 @@ def _register_optional() -> None:
         app.command("simulate")(simulate)
     except ImportError as exc:  # pragma: no cover
         logging.getLogger(__name__).debug("simulate unavailable: %s", exc)
+    try:
+        from monitor.cli.backfill import backfill
+
+        app.command("backfill")(backfill)
+    except ImportError as exc:  # pragma: no cover
+        logging.getLogger(__name__).debug("backfill unavailable: %s", exc)
+    try:
+        from monitor.cli.status import status
+
+        app.command("status")(status)
+    except ImportError as exc:  # pragma: no cover
+        logging.getLogger(__name__).debug("status unavailable: %s", exc)
     try:
         from monitor.cli.alerts import app as alerts_app
 

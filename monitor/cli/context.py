@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,50 @@ def get_settings() -> Settings:
     return STATE.settings()
 
 
+def check_database_exists(url: str) -> None:
+    """For a query: a SQLite database file that does not exist is a user mistake (say so,
+    exit 2), not an empty database to create in passing. Other URLs are left to connect."""
+    from sqlalchemy.engine import make_url
+
+    from monitor.errors import MonitorError
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - Store.open reports a malformed URL with its own words
+        return
+    if not parsed.drivername.startswith("sqlite"):
+        return
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    if not Path(database).exists():
+        raise MonitorError(
+            f"no database at {database}: nothing recorded there yet; "
+            "run `monitor replay FILE` or `monitor run`, or point DATABASE_URL at your database"
+        )
+
+
+#: set inside :func:`read_only`: the store opened there must exist already
+_READ_ONLY: ContextVar[bool] = ContextVar("read_only", default=False)
+
+
+@contextmanager
+def read_only() -> Iterator[None]:
+    """A query block: :func:`open_store` inside it refuses a SQLite file that does not
+    exist (an error naming it, exit 2) instead of creating an empty database."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
 @contextmanager
 def open_store() -> Iterator[Store]:
-    store = Store.open(get_settings().database_url)
+    url = get_settings().database_url
+    if _READ_ONLY.get():
+        check_database_exists(url)
+    store = Store.open(url)
     try:
         yield store
     finally:

@@ -23,7 +23,7 @@ from pyproj import Geod
 from rich.console import Console
 from rich.table import Table
 
-from monitor.cli.context import get_settings, make_console, open_zone_store
+from monitor.cli.context import get_settings, make_console, open_zone_store, read_only
 from monitor.domain.zone import AppliesTo, BindingScope, ZoneKind, ZoneStatus, ZoneVersion
 from monitor.errors import MonitorError, ZoneError
 from monitor.timeutil import iso_z, parse_utc_lenient, utcnow
@@ -116,12 +116,13 @@ def list_zones(
     ] = False,
 ) -> None:
     """Every zone, with the version governing it at a time (default: now)."""
-    with _user_errors(), _registry() as (_, registry):
+    with _user_errors(), read_only(), _registry() as (_, registry):  # a query creates no database
         when = _time(at, "--at") or utcnow()
         table = Table(title=f"Zones at {iso_z(when)}")
-        for col in ("zone", "name", "kind", "status", "authority", "valid", "versions"):
+        for col in ("zone", "name", "kind", "status", "binds", "authority", "valid", "versions"):
             table.add_column(col)
         shown = 0
+        binding = 0
         for zone_id in registry.zone_ids():
             gov = registry.governing(zone_id, when)
             latest = registry.latest(zone_id)
@@ -134,18 +135,32 @@ def list_zones(
             status = (
                 shown_v.status.value if gov else f"[dim]not in force[/] ({latest.status.value})"
             )
+            binds = _binds_at(registry, zone_id, when) if gov else "-"
+            binding += binds not in ("-", "nobody")
             table.add_row(
                 zone_id,
                 shown_v.name,
                 shown_v.kind.value,
                 status,
+                binds,
                 shown_v.authority,
                 _validity(shown_v),
                 str(len(registry.history(zone_id))),
             )
             shown += 1
         _out().print(table)
-        _out().print(f"{shown} zone(s)")
+        _out().print(
+            f"{shown} zone(s); "
+            + (f"{binding} with a rule in force that binds someone" if binding
+               else "no rule in force binds anyone")
+        )
+
+
+def _binds_at(registry: ZoneRegistry, zone_id: str, when: datetime) -> str:
+    """Whom the versions of a zone in force at ``when`` bind, strictest first."""
+    scopes = [str(v.binding_scope) for v in registry.in_force(when, zone_id)]
+    found = [s for s in dict.fromkeys(scopes) if s != "nobody"]
+    return ", ".join(found) if found else "nobody"
 
 
 @app.command("show")
@@ -156,7 +171,7 @@ def show(
     ] = None,
 ) -> None:
     """One zone: the versions in force at a time, the governing one, and its area."""
-    with _user_errors(), _registry() as (_, registry):
+    with _user_errors(), read_only(), _registry() as (_, registry):  # a query creates no database
         _known(registry, zone)
         when = _time(at, "--at") or utcnow()
         live = registry.in_force(when, zone)
@@ -205,7 +220,7 @@ def show(
 @app.command("history")
 def history(zone: Annotated[str, typer.Argument(help="Zone id, e.g. SVZM.")]) -> None:
     """Every version of a zone: who declared, amended or lifted it, and when it was in force."""
-    with _user_errors(), _registry() as (_, registry):
+    with _user_errors(), read_only(), _registry() as (_, registry):  # a query creates no database
         _known(registry, zone)
         table = Table(title=f"History of {zone}")
         for col in (
@@ -217,9 +232,11 @@ def history(zone: Annotated[str, typer.Argument(help="Zone id, e.g. SVZM.")]) ->
             "valid from",
             "valid to",
             "in force until",
-            "source",
+            "binds",
         ):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col == "authority")
+        # long source addresses fold inside their own column, not into the others
+        table.add_column("source", overflow="fold", max_width=56)
         effective = {v.key: end for v, _start, end in registry.intervals(zone)}
         for v in registry.history(zone):
             end = effective.get(v.key)
@@ -232,7 +249,8 @@ def history(zone: Annotated[str, typer.Argument(help="Zone id, e.g. SVZM.")]) ->
                 _fmt(v.valid_from, "open"),
                 _fmt(v.valid_to, "open"),
                 "-" if not v.restricts else _fmt(end, "open"),
-                v.source_ref,
+                "-" if not v.restricts else str(v.binding_scope),
+                "\n".join([v.source_ref, *v.sources]),
             )
         _out().print(table)
 

@@ -144,6 +144,9 @@ class Pipeline:
         #: the batch the store is committing while the next one is computed
         self._inflight: tuple[PendingWrite, _Unsaved] | None = None
         self._zone_origin_for = zone_origin_for or (lambda feed: feed)
+        #: positions accepted per (source, hour as epoch s), counted only when set (the
+        #: coverage of ``monitor backfill``; ``monitor.store.repository.save_coverage``)
+        self.coverage: Counter[tuple[str, int]] | None = None
         self.now: datetime | None = None
         self.state = MonitorState(
             tracks=self.tracks,
@@ -250,6 +253,8 @@ class Pipeline:
         stats.observations = len(observations)
         accepted, t_s = self.tracks.ingest_timed(observations)
         stats.accepted = len(accepted)
+        if self.coverage is not None:
+            count_coverage(self.coverage, accepted, t_s)
         geo = self.geofence.evaluate(accepted, t_s)
         batch = DetectionBatch(accepted, geo, t_s=t_s)
         changes = self._detect(batch, now)
@@ -506,3 +511,11 @@ def _with_flag(info: VesselInfo) -> VesselInfo:
         return info
     flag = flag_state(info.mmsi)
     return info if flag is None else replace(info, flag=flag)
+
+
+def count_coverage(
+    counts: Counter[tuple[str, int]], accepted: Sequence[Observation], t_s: Sequence[float]
+) -> None:
+    """Add ``accepted`` to ``counts`` by (source, start of the hour in epoch seconds)."""
+    for obs, t in zip(accepted, t_s, strict=True):
+        counts[(obs.source, int(t // 3600) * 3600)] += 1

@@ -13,6 +13,12 @@
   on PostgreSQL, a change token read every second on SQLite) reloads the shipped + stored
   versions when any process stores one, and the new set is swapped into the pipeline
   between two batches (one lock serialises the swap with the pipeline's work).
+* Routes: with ``routeset.enabled`` (the shipped config), every ``routeset.interval_s`` the
+  call signs and positions of the airborne aircraft tracked are handed to
+  :class:`~monitor.feeds.routeset.RoutesetService` (cached per call sign and day, within
+  its request budget, backing off on errors), which adds the routes to the route book the
+  reroute detector reads. A failing lookup leaves flights without a route; it never
+  stops a poll or the pipeline.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -119,6 +126,8 @@ class LiveService:
         #: zone sets swapped into the pipeline since the start
         self.zone_swaps = 0
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: the live route lookup (started by ``run`` when ``routeset.enabled``)
+        self.routeset: Any = None
 
     # --- producers -------------------------------------------------------------------------
 
@@ -286,6 +295,7 @@ class LiveService:
                 next_run_time=utcnow(),
                 misfire_grace_time=max(1, int(adapter.interval_s)),
             )
+        route_client = self._start_routeset()
         self.scheduler.add_job(
             self._prune,
             "interval",
@@ -295,6 +305,9 @@ class LiveService:
             coalesce=True,
             next_run_time=utcnow() + timedelta(seconds=30),
         )
+        from monitor.alerts.digest import schedule_digest  # alerts.digest: the daily digest
+
+        schedule_digest(self.scheduler, self.runtime, clock=self.clock)
         self.scheduler.start()
         tasks = [asyncio.create_task(self._consume(), name="pipeline")]
         follower = self._start_following_zones(loop)
@@ -339,6 +352,8 @@ class LiveService:
                     await follower
             if self.zone_signal is not None:
                 await asyncio.to_thread(self.zone_signal.stop)
+            if route_client is not None:
+                await route_client.aclose()
             if self._writer is not None:
                 self._writer.close()
             log.info(
@@ -406,6 +421,80 @@ class LiveService:
             len(versions),
             time.perf_counter() - started,
         )
+
+    # --- routes ----------------------------------------------------------------------------
+
+    def _start_routeset(self) -> Any:
+        """Start the routeset job when configured (making the route book if no CSV did);
+        returns its HTTP client, closed at shutdown, or None."""
+        cfg = self.runtime.settings.routeset
+        if not cfg.enabled:
+            return None
+        import httpx
+
+        from monitor.feeds.routes import AirportIndex, RouteBook
+        from monitor.feeds.routeset import RoutesetService
+
+        book = self.runtime.extras.get("route_book")
+        if book is None:  # no CSV: the lookup's own book, read by the detectors as data
+            book = self.runtime.extras["route_book"] = RouteBook(AirportIndex.load())
+            self.pipeline.state.extra["routes"] = book
+
+        client = httpx.AsyncClient(timeout=cfg.timeout_s)
+        self.routeset = RoutesetService(
+            client,
+            book,
+            base_url=cfg.base_url,
+            max_requests_per_hour=cfg.max_requests_per_hour,
+            timeout_s=cfg.timeout_s,
+            backoff_base_s=cfg.backoff_base_s,
+            backoff_max_s=cfg.backoff_max_s,
+            min_batch=cfg.min_batch,
+            max_wait_s=cfg.max_wait_s,
+        )
+        self.scheduler.add_job(
+            self._refresh_routes,
+            "interval",
+            seconds=cfg.interval_s,
+            id="routeset",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow() + timedelta(seconds=min(30.0, cfg.interval_s)),
+        )
+        log.info("routes: routeset lookup at %s every %.0f s", cfg.base_url, cfg.interval_s)
+        return client
+
+    def airborne_callsigns(self, max_age_s: float = 600.0) -> list[tuple[str, float, float]]:
+        """``(callsign, lat, lon)`` of the airborne aircraft heard in the last ``max_age_s``
+        (data time of the service's clock)."""
+        cut = self.clock().timestamp() - max_age_s
+        out: list[tuple[str, float, float]] = []
+        for track in self.pipeline.state.tracks.tracks("aircraft"):
+            o = track.last
+            if track.last_t_s < cut or not o.callsign or not o.callsign.strip():
+                continue
+            if o.on_ground or (o.altitude_ft is not None and o.altitude_ft < 300.0):
+                continue
+            out.append((o.callsign, o.lat, o.lon))
+        return out
+
+    async def _refresh_routes(self) -> None:
+        if self.stop_event.is_set() or self.routeset is None:
+            return
+        try:
+            async with self._pipeline_lock:  # the tracks are the pipeline thread's
+                planes = self.airborne_callsigns()
+            before = self.routeset.stats.requests
+            found = await self.routeset.refresh(planes, self.clock())
+        except Exception:  # a bug here must not stop the scheduler; flights stay routeless
+            log.exception("routes: routeset round failed")
+            return
+        sent = self.routeset.stats.requests - before
+        if sent:
+            log.info(
+                "routes: %d aircraft, %d request(s), %d route(s) found, cache hit rate %.0f%%",
+                len(planes), sent, len(found), 100 * self.routeset.stats.hit_rate,
+            )
 
     async def _prune(self) -> None:
         """Drop stored positions older than ``storage.observation_retention_days``."""

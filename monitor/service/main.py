@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +167,7 @@ def history_app() -> Any:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
     services, _signal = history_services(settings)
+    StoreLiveFeed(services.store, services.live).start()
     return create_app(services)
 
 
@@ -172,6 +175,7 @@ def history_services(settings: Settings, *, zone_poll_s: float = 1.0) -> tuple[A
     """``(WebServices, ZoneSignal)`` of a history server over the database of ``settings``:
     no live feed; the shipped zones merged with the stored ones, reloaded when any process
     stores a version (the signal is started; stop it to stop following)."""
+    from monitor.metrics import make_store_registry
     from monitor.pipeline import FeedHealthBook, LiveView
     from monitor.service.runtime import ZoneSet, load_shipped_zones
     from monitor.store import Store
@@ -188,5 +192,86 @@ def history_services(settings: Settings, *, zone_poll_s: float = 1.0) -> tuple[A
         zones=zones.versions,
         config=settings.web,
         zones_stored=zones.reload,
+        metrics=make_store_registry(store, zones=zones.versions),
     )
     return services, signal
+
+
+class StoreLiveFeed:
+    """The live layers of a process without feeds (``monitor serve``): the latest stored
+    position of every subject heard within ``max_age_s`` of the newest stored one (data
+    time, as the live view of ``monitor run`` keeps them), published into ``live`` every
+    ``every_s`` seconds when the database has new positions.
+
+    Stored positions are downsampled (``storage.observation_sample_s``), so this view lags
+    the ``monitor run`` process by up to that much; the fields the store does not keep
+    (squawk, vertical rate, vessel name ...) are empty.
+    """
+
+    def __init__(self, store: Any, live: Any, *, every_s: float = 5.0, max_age_s: float = 1800.0) -> None:
+        self.store = store
+        self.live = live
+        self.every_s = every_s
+        self.max_age_s = max_age_s
+        self._last_id: int | None = None
+        self._version = 0
+        self._stop = threading.Event()
+
+    def start(self) -> StoreLiveFeed:
+        threading.Thread(target=self._run, name="store-live-feed", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except SQLAlchemyError as exc:  # the database is away: keep the last view
+                log.warning("live from store: positions not read (%s)", exc)
+            self._stop.wait(self.every_s)
+
+    def refresh(self) -> bool:
+        """Publish the latest stored positions if any were stored since the last call;
+        returns whether a new snapshot was published."""
+        from sqlalchemy import func, select
+
+        from monitor.domain import Observation, SubjectKind
+        from monitor.pipeline.live import LiveSnapshot
+        from monitor.store.models import ObservationRow
+
+        obs = ObservationRow.__table__  # type: ignore[attr-defined]
+        with self.store.engine.connect() as conn:
+            last_id, newest = conn.execute(select(func.max(obs.c.id), func.max(obs.c.observed_at))).one()
+            if last_id == self._last_id:
+                return False
+            rows = []
+            if newest is not None:
+                cut = newest - timedelta(seconds=self.max_age_s)
+                latest = (
+                    select(obs.c.subject_id, func.max(obs.c.observed_at).label("t"))
+                    .where(obs.c.observed_at >= cut)
+                    .group_by(obs.c.subject_id)
+                    .subquery()
+                )
+                stmt = select(obs).join(
+                    latest,
+                    (obs.c.subject_id == latest.c.subject_id) & (obs.c.observed_at == latest.c.t),
+                )
+                rows = conn.execute(stmt).all()
+        aircraft: dict[str, Observation] = {}
+        vessels: dict[str, Observation] = {}
+        for r in rows:
+            kind = SubjectKind(r.subject_kind)
+            o = Observation(
+                source=r.source, feed_kind="stored", subject_kind=kind, subject_id=r.subject_id,
+                time=r.observed_at, lat=r.lat, lon=r.lon, callsign=r.callsign,
+                altitude_ft=r.altitude_ft, ground_speed_kt=r.ground_speed_kt, track_deg=r.track_deg,
+                record_ref=r.record_ref,
+            )
+            (vessels if kind == SubjectKind.VESSEL else aircraft)[r.subject_id] = o
+        self._last_id = last_id
+        self._version += 1
+        self.live.snapshot = LiveSnapshot(newest, tuple(aircraft.values()), tuple(vessels.values()), self._version)
+        return True

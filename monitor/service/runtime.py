@@ -162,13 +162,21 @@ def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
         health=health,
         config=PipelineConfig(observation_sample_s=settings.storage.observation_sample_s),
     )
+    # the live routeset lookup (monitor.service.live) adds a book when there is none: a
+    # replay reads only its CSV routes
     routes = load_routes(settings.routes_csv)
+    extras: dict[str, Any] = {}
     if routes is not None:
+        # detectors read it as data (MonitorState.extra); the live service's routeset
+        # lookup adds to it, never the detectors
         pipeline.state.extra["routes"] = routes
+        extras["route_book"] = routes
     log.info(
         "monitor ready: %d zone versions, detectors: %s, database %s",
         len(versions),
         ", ".join(d.name for d in detectors),
         store.engine.url.render_as_string(hide_password=True),
     )
-    return Runtime(settings=settings, store=store, pipeline=pipeline, health=health, zones=zones)
+    return Runtime(
+        settings=settings, store=store, pipeline=pipeline, health=health, extras=extras, zones=zones
+    )

@@ -269,3 +269,36 @@ class VesselIdentityHistoryRow(SQLModel, table=True):
     new_value: str = Field(max_length=120)
     changed_at: datetime = _utc()
     source: str = Field(default="", max_length=60)
+
+
+class OperatorTrafficRow(SQLModel, table=True):
+    """Distinct flights (aircraft + call sign) per UTC day inside a FIR, per operator (ICAO
+    designator, ``""`` unknown) and State of registry (ISO 3166 alpha-2, ``""`` unknown).
+    Counted by :mod:`monitor.detectors.aviation.operators`; ``zone_id`` is the FIR code
+    (``SVZM``, not ``FIR-SVZM``); ``day`` is midnight UTC."""
+
+    __tablename__ = "operator_traffic"
+    __table_args__ = (Index("ix_operator_traffic_zone_day", "zone_id", "day"),)
+
+    day: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    zone_id: str = Field(primary_key=True, max_length=80)
+    operator_icao: str = Field(primary_key=True, max_length=8)
+    registry_iso2: str = Field(primary_key=True, max_length=4)
+    flights: int = 0
+    updated_at: datetime = _utc()
+
+
+class CoverageRow(SQLModel, table=True):
+    """Which hours a source's positions cover: positions accepted per source, hour and
+    origin (the run that counted them: ``backfill:<hash>`` for an import, the live
+    process's name). A run replaces its own rows, so a resumed import does not count
+    twice; readers sum over origins (``Store`` functions ``save_coverage`` / ``coverage``)."""
+
+    __tablename__ = "coverage"
+    __table_args__ = (Index("ix_coverage_hour", "hour"),)
+
+    source: str = Field(primary_key=True, max_length=60)
+    hour: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    origin: str = Field(primary_key=True, max_length=120)
+    positions: int = 0
+    updated_at: datetime = _utc()

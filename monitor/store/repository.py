@@ -58,6 +58,7 @@ from monitor.store.models import (
     IncidentEventRow,
     IncidentRow,
     ObservationRow,
+    OperatorTrafficRow,
     TrafficStatRow,
     VesselIdentityHistoryRow,
     VesselInfoRow,
@@ -1101,3 +1102,184 @@ def _history_text(value: str | int | None) -> str | None:
     if isinstance(value, str):
         return (clean_text(value) or "")[:120]
     return str(value)
+
+
+# --- traffic by operator, recent positions and incidents (status board) ------------------
+
+
+def replace_operator_traffic(
+    store: Store,
+    days: Sequence[datetime],
+    rows: Sequence[tuple[datetime, str, str, str, int]],
+    *,
+    zone_ids: Sequence[str] | None = None,
+) -> int:
+    """Replace the ``operator_traffic`` rows of ``days`` (midnight UTC) by ``rows``
+    ``(day, zone_id, operator_icao, registry_iso2, flights)``, in one transaction; with
+    ``zone_ids`` only those FIRs' rows of those days are replaced. Returns rows written."""
+    OT = OperatorTrafficRow.__table__
+    now = utcnow()
+    with store.engine.begin() as conn:
+        if days:
+            stmt = OT.delete().where(OT.c.day.in_(list(days)))
+            if zone_ids is not None:
+                stmt = stmt.where(OT.c.zone_id.in_(list(zone_ids)))
+            conn.execute(stmt)
+        if rows:
+            conn.execute(
+                insert(OT),
+                [
+                    {"day": d, "zone_id": z, "operator_icao": o, "registry_iso2": r,
+                     "flights": int(n), "updated_at": now}
+                    for d, z, o, r, n in rows
+                ],
+            )
+    return len(rows)
+
+
+def operator_traffic(
+    store: Store,
+    *,
+    zone_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[tuple[datetime, str, str, str, int]]:
+    """Stored daily rows ``(day, zone_id, operator_icao, registry_iso2, flights)`` with
+    ``since <= day < until``, in day order."""
+    OT = OperatorTrafficRow.__table__
+    stmt = select(OT.c.day, OT.c.zone_id, OT.c.operator_icao, OT.c.registry_iso2, OT.c.flights)
+    if zone_id is not None:
+        stmt = stmt.where(OT.c.zone_id == zone_id)
+    if since is not None:
+        stmt = stmt.where(OT.c.day >= since)
+    if until is not None:
+        stmt = stmt.where(OT.c.day < until)
+    stmt = stmt.order_by(OT.c.day, OT.c.zone_id, OT.c.operator_icao, OT.c.registry_iso2)
+    with store.engine.connect() as conn:
+        return [(r[0], r[1], r[2], r[3], int(r[4])) for r in conn.execute(stmt).all()]
+
+
+def aircraft_positions(
+    store: Store, since: datetime, until: datetime
+) -> list[tuple[datetime, str, str | None, float, float, float | None]]:
+    """Stored aircraft positions ``(time, icao24, callsign, lon, lat, altitude_ft)`` with
+    ``since <= time < until``, in time order."""
+    stmt = (
+        select(OBS.c.observed_at, OBS.c.subject_id, OBS.c.callsign, OBS.c.lon, OBS.c.lat,
+               OBS.c.altitude_ft)
+        .where(OBS.c.subject_kind == "aircraft", OBS.c.observed_at >= since, OBS.c.observed_at < until)
+        .order_by(OBS.c.observed_at)
+    )
+    with store.engine.connect() as conn:
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in conn.execute(stmt).all()]
+
+
+def aircraft_position_span(store: Store) -> tuple[datetime | None, datetime | None]:
+    """First and last time of the stored aircraft positions (``None`` when there are none)."""
+    stmt = select(func.min(OBS.c.observed_at), func.max(OBS.c.observed_at)).where(
+        OBS.c.subject_kind == "aircraft"
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+def incidents_between(
+    store: Store,
+    kinds: Sequence[str],
+    since: datetime,
+    until: datetime,
+    *,
+    open_only: bool = False,
+    limit: int = 500,
+) -> list[Any]:
+    """Incidents of ``kinds`` (all kinds when empty) started in ``[since, until)``, or, with
+    ``open_only``, open at ``until`` whatever their start; newest first."""
+    stmt = select(
+        INC.c.id, INC.c.kind, INC.c.severity, INC.c.status, INC.c.subject_id, INC.c.subject_label,
+        INC.c.zone_id, INC.c.summary, INC.c.started_at, INC.c.last_seen_at, INC.c.ended_at,
+        INC.c.details,
+    )
+    if kinds:
+        stmt = stmt.where(INC.c.kind.in_(list(kinds)))
+    if open_only:
+        stmt = stmt.where(
+            INC.c.started_at < until,
+            or_(INC.c.ended_at.is_(None), INC.c.ended_at > until),
+        )
+    else:
+        stmt = stmt.where(INC.c.started_at >= since, INC.c.started_at < until)
+    stmt = stmt.order_by(INC.c.started_at.desc()).limit(limit)
+    with store.engine.connect() as conn:
+        return list(conn.execute(stmt).all())
+
+
+# --- coverage: which hours each source covers (``monitor backfill``, live) ----------------
+
+
+
+
+def _coverage_table() -> Any:
+    from monitor.store.models import CoverageRow
+
+    return CoverageRow.__table__
+
+
+def save_coverage(store: Store, origin: str, rows: Iterable[tuple[str, int, int]]) -> int:
+    """Set the position counts of ``origin`` (a run's name) for ``(source, hour start in
+    epoch seconds, positions)`` rows, in one transaction; returns how many rows.
+
+    Counts are replaced, not added: a run that writes its running totals again (a resumed
+    import recounting what it re-read) ends with the totals of an uninterrupted run."""
+    from monitor.store.upsert import upsert
+    from monitor.timeutil import utc_from_epoch_s
+
+    table = _coverage_table()
+    now = utcnow()
+    n = 0
+    with store.engine.begin() as conn:
+        for source, hour_s, positions in rows:
+            conn.execute(upsert(store.dialect, table, {
+                "source": source[:60],
+                "hour": utc_from_epoch_s(hour_s),
+                "origin": origin[:120],
+                "positions": int(positions),
+                "updated_at": now,
+            }, ["source", "hour", "origin"]))
+            n += 1
+    return n
+
+
+def coverage(
+    store: Store, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[str, datetime, int]]:
+    """``(source, hour, positions)`` summed over origins, by source then hour, for hours
+    starting in ``since`` .. ``until`` (the hour holding ``since`` included)."""
+    table = _coverage_table()
+    stmt = select(table.c.source, table.c.hour, func.sum(table.c.positions)).group_by(
+        table.c.source, table.c.hour
+    )
+    if since is not None:
+        from monitor.timeutil import utc_from_epoch_s
+
+        stmt = stmt.where(table.c.hour >= utc_from_epoch_s(since.timestamp() // 3600 * 3600))
+    if until is not None:
+        stmt = stmt.where(table.c.hour <= until)
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt.order_by(table.c.source, table.c.hour)).all()
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+def open_incident_counts(store: Store, at: datetime) -> dict[str, int]:
+    """How many incidents of each kind were open at ``at`` (started before, not ended),
+    most first."""
+    stmt = (
+        select(INC.c.kind, func.count())
+        .where(INC.c.started_at <= at, or_(INC.c.ended_at.is_(None), INC.c.ended_at > at))
+        .group_by(INC.c.kind)
+    )
+    with store.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return {k: int(n) for k, n in sorted(rows, key=lambda r: (-r[1], r[0]))}

@@ -23,8 +23,20 @@ from monitor.web.context import WebContext, get_ctx
 from monitor.web.errors import ApiError, bad_param, not_found
 from monitor.web.geo import LIST_MODES, ORJSON_OPTS, incident_feature, list_features_json
 from monitor.web.incident_view import incident_detail
-from monitor.web.params import GEOMETRY_MODES, IncidentFilters, incident_filters, parse_choice
-from monitor.web.schemas import ErrorBody, IncidentCollection, IncidentDetail
+from monitor.web.params import (
+    GEOMETRY_MODES,
+    IncidentFilters,
+    enum_schema,
+    incident_filters,
+    parse_choice,
+)
+from monitor.web.schemas import (
+    FeatureCollectionBody,
+    GeoJSONResponse,
+    IncidentCollection,
+    IncidentDetail,
+    error_responses,
+)
 
 router = APIRouter(tags=["incidents"])
 
@@ -37,12 +49,23 @@ MEDIA = {
     "geoparquet": "application/vnd.apache.parquet",
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "a parameter is wrong; `param` names it"},
+    **error_responses(400, e400="a parameter is wrong; `param` names it"),
+    **error_responses(422, e422="a parameter is not of its type (e.g. a non-integer `limit`)"),
+}
+EXPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    **error_responses(501, e501="format not available on this server (geoparquet without pyarrow)"),
 }
 
-Limit = Annotated[int, Query(description="page size, 1..1000 (larger values are capped)")]
+Limit = Annotated[
+    int,
+    Query(description="page size, 1..1000 (larger values are capped)",
+          json_schema_extra={"minimum": 1}),
+]
 GeometryQ = Annotated[
-    str, Query(description="track (stored track), position (last fix, a Point) or cell (an area)")
+    str,
+    Query(description="track (stored track), position (last fix, a Point) or cell (an area)",
+          json_schema_extra=enum_schema(GEOMETRY_MODES)),
 ]
 Filters = Annotated[IncidentFilters, Depends(incident_filters)]
 
@@ -124,6 +147,21 @@ def _answer(
     return Response(buf.getvalue(), media_type=MEDIA[fmt], headers=headers)
 
 
+#: the formats of one incident on its own (``/api/incidents/{id}?format=``)
+ONE_INCIDENT_EXPORTS = ("geojson", "kml")
+
+
+def _export_content(*, exclude: str) -> dict[str, Any]:
+    """The non-GeoJSON media types of the exports, for the OpenAPI document."""
+    text = {"type": "string"}
+    binary = {"type": "string", "format": "binary"}
+    return {
+        MEDIA[f]: {"schema": binary if f == "geoparquet" else text}
+        for f in EXPORTS
+        if f not in (exclude, "json")
+    } | {MEDIA["json"]: {"schema": {"type": "object"}}}
+
+
 def _ext(fmt: str) -> str:
     return "parquet" if fmt == "geoparquet" else fmt
 
@@ -132,14 +170,14 @@ def _ext(fmt: str) -> str:
     "/api/incidents",
     summary="Incidents matching filters (GeoJSON, newest first, cursor-paginated)",
     response_model=None,
+    response_class=GeoJSONResponse,
     responses={
         200: {
             "model": IncidentCollection,
             "description": "GeoJSON FeatureCollection; other media types with `format`",
-            "content": {m: {} for f, m in MEDIA.items() if f != "geojson"},
+            "content": _export_content(exclude="geojson"),
         },
-        **ERRORS,
-        501: {"model": ErrorBody, "description": "format not available on this server"},
+        **EXPORT_ERRORS,
     },
 )
 def list_incidents(
@@ -148,7 +186,9 @@ def list_incidents(
     filters: Filters,
     limit: Limit = 100,
     format: Annotated[
-        str | None, Query(description="export instead: geojson, json, csv, kml, geoparquet")
+        str | None,
+        Query(description="export instead: geojson, json, csv, kml, geoparquet",
+              json_schema_extra=enum_schema(EXPORTS)),
     ] = None,
     geometry: GeometryQ = "track",
 ) -> Response:
@@ -171,16 +211,21 @@ def list_incidents(
     "/api/incidents.{fmt}",
     summary="Export the incidents matching filters (geojson, json, csv, kml, geoparquet)",
     response_model=None,
+    response_class=GeoJSONResponse,
     responses={
-        200: {"description": "the export", "content": {m: {} for m in MEDIA.values()}},
-        **ERRORS,
-        501: {"model": ErrorBody, "description": "format not available on this server"},
+        200: {"model": IncidentCollection, "description": "the export (GeoJSON with `geojson`)",
+              "content": _export_content(exclude="geojson")},
+        **EXPORT_ERRORS,
     },
 )
 def export_incidents(
     request: Request,
     ctx: Ctx,
-    fmt: Annotated[str, Path(description="geojson, json, csv, kml or geoparquet")],
+    fmt: Annotated[
+        str,
+        Path(description="geojson, json, csv, kml or geoparquet",
+             json_schema_extra=enum_schema(EXPORTS, optional=False)),
+    ],
     filters: Filters,
     limit: Limit = 1000,
 ) -> Response:
@@ -196,18 +241,42 @@ def export_incidents(
     "/api/incidents/{incident_id}",
     summary="One incident with its timeline, evidence and alerts",
     response_model=None,
+    response_class=GeoJSONResponse,
     responses={
-        200: {"model": IncidentDetail},
-        404: {"model": ErrorBody, "description": "no incident with this id"},
+        200: {"model": IncidentDetail | FeatureCollectionBody,
+              "description": "the detail document; with `format=geojson` a FeatureCollection "
+              "of this one incident, with `format=kml` KML",
+              "content": {MEDIA["kml"]: {"schema": {"type": "string"}}}},
+        **error_responses(400, e400="`format` is not geojson or kml"),
+        **error_responses(404, e404="no incident with this id"),
+        **error_responses(422, e422="the id is not an integer in 1..2^62"),
     },
 )
 def get_incident(
     request: Request,
     ctx: Ctx,
     incident_id: Annotated[int, Path(description="incident id", ge=1, le=2**62)],
+    format: Annotated[
+        str | None,
+        Query(
+            description="`geojson`: the incident alone as a GeoJSON FeatureCollection of one "
+            "feature (its track), for GIS tools; `kml`: the same as KML; both as downloads. "
+            "Without it: the detail document (timeline, evidence, alerts).",
+            json_schema_extra=enum_schema(ONE_INCIDENT_EXPORTS),
+        ),
+    ] = None,
 ) -> Response:
     detail = ctx.services.store.incident(incident_id)
     if detail is None:
         raise not_found(f"incident_id: no incident {incident_id}", param="incident_id")
+    fmt = parse_choice(format, "format", ONE_INCIDENT_EXPORTS)
+    if fmt is not None:
+        row = detail["incident"]
+        headers = {"Content-Disposition": f'attachment; filename="incident-{incident_id}.{fmt}"'}
+        if fmt == "kml":
+            kml = export.incidents_kml([row], name=f"Incident {incident_id}")
+            return Response(kml, media_type=MEDIA["kml"], headers=headers)
+        doc = export.incidents_geojson([row], base_url=_base_url(ctx, request))
+        return Response(orjson.dumps(doc, option=ORJSON_OPTS), media_type=MEDIA["geojson"], headers=headers)
     body = incident_detail(detail, base_url=_base_url(ctx, request))
     return Response(orjson.dumps(body, option=ORJSON_OPTS), media_type="application/geo+json")

@@ -7,23 +7,30 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from monitor.store import IncidentQuery
+from monitor.timeutil import iso_z
 from monitor.tracks.split import split_transmitters
 from monitor.web.context import WebContext, get_ctx
 from monitor.web.live_index import LiveIndex
-from monitor.web.params import parse_bbox_param
-from monitor.web.schemas import ErrorBody, LiveCollection
+from monitor.web.params import BBOX_SCHEMA, parse_bbox_param
+from monitor.web.schemas import GeoJSONResponse, LiveCollection, error_responses
 
 router = APIRouter(tags=["live"])
+
+#: ``app.state`` attribute naming the end of a played scenario (``monitor demo`` sets it):
+#: once the data clock reaches it, ``/api/live/status`` says the scenario has ended
+SCENARIO_END_STATE = "scenario_end"
 
 #: how far back a "recent track" goes (data time) and how many subjects get one
 TRACK_WINDOW = timedelta(hours=2)
 MAX_TRACKS = 200
 
 BboxQ = Annotated[
-    str | None, Query(description="min_lon,min_lat,max_lon,max_lat: only objects in view")
+    str | None,
+    Query(description="min_lon,min_lat,max_lon,max_lat: only objects in view",
+          json_schema_extra=BBOX_SCHEMA),
 ]
 SinceVersion = Annotated[
     int | None,
@@ -34,7 +41,8 @@ SinceVersion = Annotated[
 ]
 LIVE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": LiveCollection},
-    400: {"model": ErrorBody},
+    **error_responses(400),
+    **error_responses(422, e422="`since_version` is not a non-negative integer"),
 }
 
 
@@ -55,6 +63,7 @@ def _live(ctx: WebContext, index: LiveIndex, bbox: str | None, since_version: in
     "/api/live/aircraft",
     summary="Live aircraft positions (GeoJSON); bbox- and diff-limited",
     response_model=None,
+    response_class=GeoJSONResponse,
     responses=LIVE_RESPONSES,
 )
 def live_aircraft(
@@ -71,6 +80,7 @@ def live_aircraft(
     "/api/live/vessels",
     summary="Live vessel positions (GeoJSON); bbox- and diff-limited",
     response_model=None,
+    response_class=GeoJSONResponse,
     responses=LIVE_RESPONSES,
 )
 def live_vessels(
@@ -87,6 +97,8 @@ def live_vessels(
     summary="Recent tracks of the subjects of open incidents (GeoJSON LineStrings; a "
     "MultiLineString for an MMSI that two transmitters share)",
     response_model=None,
+    response_class=GeoJSONResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
 )
 def live_tracks(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
     """For each subject with an open incident (newest 200), its stored positions of the
@@ -136,3 +148,31 @@ def live_tracks(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
         )
     doc = {"type": "FeatureCollection", "features": features}
     return Response(orjson.dumps(doc), media_type="application/geo+json")
+
+
+@router.get(
+    "/api/live/status",
+    summary="The data clock, and whether a played scenario (monitor demo) has ended",
+    response_model=None,
+)
+def live_status(ctx: Annotated[WebContext, Depends(get_ctx)], request: Request) -> Response:
+    """``clock``: the data time the monitor is at (None before the first record);
+    ``scenario_end``: the end of the scenario a demo plays (None for a live service);
+    ``ended``: the clock has reached that end, so nothing on the map will move again;
+    ``message``: what the page shows then."""
+    clock = ctx.clock()
+    end = getattr(request.app.state, SCENARIO_END_STATE, None)
+    ended = bool(end is not None and clock is not None and clock >= end - timedelta(seconds=1))
+    message = (
+        f"The scenario ended at {end:%Y-%m-%d %H:%M:%S} UTC: the map shows its last picture "
+        "and will not change. Restart the demo to play it again."
+        if ended and end is not None
+        else None
+    )
+    doc = {
+        "clock": iso_z(clock) if clock is not None else None,
+        "scenario_end": iso_z(end) if end is not None else None,
+        "ended": ended,
+        "message": message,
+    }
+    return Response(orjson.dumps(doc), media_type="application/json", headers={"Cache-Control": "no-store"})

@@ -15,8 +15,8 @@ from monitor.timeutil import utcnow
 from monitor.web.basemap import basemap_geojson
 from monitor.web.context import WebContext, get_ctx
 from monitor.web.errors import bad_param
-from monitor.web.params import parse_time
-from monitor.web.schemas import ErrorBody, FeedsStatus, Health, TrafficSeries
+from monitor.web.params import TIME_SCHEMA, parse_time, string_schema
+from monitor.web.schemas import ErrorBody, FeedsStatus, GeoJSONResponse, Health, TrafficSeries
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +98,22 @@ def feeds(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
     tags=["status"],
     summary="Distinct aircraft per hour inside a zone (the traffic-collapse series)",
     response_model=None,
+    # ``model`` here (a JSON route) also puts ErrorBody in the document's components,
+    # which ``error_responses`` of the GeoJSON routes refer to
     responses={200: {"model": TrafficSeries}, 400: {"model": ErrorBody}},
 )
 def traffic(
     ctx: Annotated[WebContext, Depends(get_ctx)],
-    zone: Annotated[str, Query(description="zone id")] = "SVZM",
-    since: Annotated[str | None, Query(description="first hour (ISO-8601)")] = None,
-    until: Annotated[str | None, Query(description="last hour (ISO-8601)")] = None,
+    zone: Annotated[
+        str,
+        Query(description="zone id; an unknown zone is a 400", json_schema_extra=string_schema(minLength=1)),
+    ] = "SVZM",
+    since: Annotated[
+        str | None, Query(description="first hour (ISO-8601)", json_schema_extra=TIME_SCHEMA)
+    ] = None,
+    until: Annotated[
+        str | None, Query(description="last hour (ISO-8601)", json_schema_extra=TIME_SCHEMA)
+    ] = None,
 ) -> Response:
     since_t = parse_time(since, "since")
     until_t = parse_time(until, "until")
@@ -121,7 +130,13 @@ def traffic(
     return Response(orjson.dumps({"zone": zone, "series": points}), media_type="application/json")
 
 
-@router.get("/api/basemap", tags=["map"], summary="Land polygons and a graticule for the offline base map")
+@router.get(
+    "/api/basemap",
+    tags=["map"],
+    summary="Land polygons and a graticule for the offline base map",
+    response_class=GeoJSONResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+)
 def basemap(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
     cached = ctx.page_cache.get("basemap")
     if cached is None:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from monitor.web.context import WebContext, get_ctx
 from monitor.web.errors import not_found
-from monitor.web.params import parse_time
-from monitor.web.schemas import ErrorBody, ZoneCollection
+from monitor.web.params import TIME_SCHEMA, parse_time
+from monitor.web.schemas import GeoJSONResponse, ZoneCollection, error_responses
 from monitor.web.zone_view import in_force, intervals, zone_feature
 
 router = APIRouter(tags=["zones"])
@@ -24,13 +24,15 @@ def _iso(t: object) -> object:
     "/api/zones",
     summary="Zone versions in force at a time (GeoJSON)",
     response_model=None,
-    responses={200: {"model": ZoneCollection}, 400: {"model": ErrorBody}},
+    response_class=GeoJSONResponse,
+    responses={200: {"model": ZoneCollection}, **error_responses(400)},
 )
 def list_zones(
     ctx: Annotated[WebContext, Depends(get_ctx)],
     at: Annotated[
         str | None,
-        Query(description="ISO-8601 time; default: the monitor's clock (data time), else now"),
+        Query(description="ISO-8601 time; default: the monitor's clock (data time), else now",
+              json_schema_extra=TIME_SCHEMA),
     ] = None,
 ) -> Response:
     """The restricting versions in force at ``at``: versions of one zone by one authority
@@ -49,7 +51,8 @@ def list_zones(
     "/api/zones/{zone_id}/history",
     summary="Every version of one zone, with the interval each was in force",
     response_model=None,
-    responses={200: {"model": ZoneCollection}, 404: {"model": ErrorBody}},
+    response_class=GeoJSONResponse,
+    responses={200: {"model": ZoneCollection}, **error_responses(404, e404="no zone with this id")},
 )
 def zone_history(
     ctx: Annotated[WebContext, Depends(get_ctx)],

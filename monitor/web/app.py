@@ -20,7 +20,18 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from monitor.web import api_incidents, api_live, api_status, api_zone_admin, api_zones
+from monitor.web import (
+    api_coverage,
+    api_history,
+    api_incidents,
+    api_live,
+    api_status,
+    api_status_board,
+    api_stream,
+    api_zone_admin,
+    api_zones,
+    feeds_atom,
+)
 from monitor.web.assets import STATIC_DIR, STATIC_URL
 from monitor.web.basemap import LABELS_URL, labels_geojson
 from monitor.web.context import WebContext, refresh_live
@@ -46,6 +57,7 @@ TAGS = [
     {"name": "live", "description": "Current positions (polled by the live map)."},
     {"name": "status", "description": "Feed health, statistics and probes."},
     {"name": "map", "description": "Map furniture."},
+    {"name": "history", "description": "Rewind (the picture at a past time), tracks, the crisis record."},
 ]
 
 
@@ -80,7 +92,12 @@ def create_app(services: WebServices) -> FastAPI:
     app.include_router(api_zones.router)
     app.include_router(api_zone_admin.router)
     app.include_router(api_live.router)
+    app.include_router(api_stream.router)
     app.include_router(api_status.router)
+    app.include_router(api_status_board.router)
+    app.include_router(api_history.router)
+    app.include_router(api_coverage.router)
+    app.include_router(feeds_atom.router)
     app.include_router(pages.router)
     if services.metrics is not None:
         _add_metrics(app, services.metrics)

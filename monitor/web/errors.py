@@ -47,6 +47,20 @@ def error_body(code: str, message: str, param: str | None = None) -> dict[str, A
     return {"error": code, "param": param, "message": message}
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _methods_of(app: FastAPI, scope: dict[str, object]) -> list[str]:
+    """Every method some route of ``app`` answers on the request's path."""
+    from starlette.routing import Match
+
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**scope, "method": method})[0] is Match.FULL for r in app.router.routes)
+    ]
+
+
 def install_handlers(app: FastAPI) -> None:
     """Map every error to a JSON answer (and log the unexpected ones)."""
 
@@ -73,10 +87,15 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # the router names the methods of the first route of the path only; a path
+            # served by several routes (GET and POST /api/zones) allows all of theirs
+            headers["Allow"] = ", ".join(_methods_of(app, request.scope))
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=headers
         )
 
     @app.exception_handler(Exception)

@@ -10,10 +10,11 @@ No ``from __future__ import annotations`` here: FastAPI reads the ``Annotated`` 
 types of :func:`incident_filters` at run time.
 """
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 
@@ -28,28 +29,91 @@ SEVERITIES = tuple(s.value for s in Severity)
 STATUSES = ("open", "closed")
 GEOMETRY_MODES = ("track", "position", "cell")
 
+# --- what the OpenAPI document says of each parameter --------------------------------------
+# The parameters stay plain strings for FastAPI (so a bad value answers our 400 naming the
+# parameter, not a 422), and the document gives their grammar: enums, ``date-time``, the
+# bbox pattern. An empty value means "not given", so enums list ``""`` and patterns allow it.
+
+_LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"
+_LAT = r"-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
+#: ``min_lon,min_lat,max_lon,max_lat`` in range (min <= max is checked by the server);
+#: the same text is the server's check (``re.fullmatch``) and the document's ``pattern``
+BBOX_PATTERN = rf"^ *$|^ *{_LON} *, *{_LAT} *, *{_LON} *, *{_LAT} *$"
+_BBOX_RE = re.compile(BBOX_PATTERN)
+
+
+def string_schema(**schema: Any) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` making an optional string parameter's schema ``{"type":
+    "string", **schema}`` (no ``anyOf`` with ``null``: a query string has no null)."""
+
+    def fix(s: dict[str, Any]) -> None:
+        s.pop("anyOf", None)
+        s["type"] = "string"
+        s.update(schema)
+
+    return fix
+
+
+def enum_schema(values: Iterable[str], *, optional: bool = True) -> Callable[[dict[str, Any]], None]:
+    return string_schema(enum=([""] if optional else []) + list(values))
+
+
+def list_pattern(values: Iterable[str]) -> str:
+    """Pattern of a comma-separated list of ``values`` (blank items skipped)."""
+    one = "|".join(re.escape(v) for v in values)
+    return rf"^ *({one})? *(, *({one})? *)*$"
+
+
+#: an ISO-8601 time, or empty for "not given" (a time without an offset is taken as UTC,
+#: minutes without seconds are accepted)
+TIME_SCHEMA = string_schema(anyOf=[{"format": "date-time"}, {"maxLength": 0}])
+CURSOR_PATTERN = "^[A-Za-z0-9_=-]*$"
+_CURSOR_RE = re.compile(CURSOR_PATTERN)
+_KINDS_RE = re.compile(list_pattern(KINDS))
+BBOX_SCHEMA = string_schema(pattern=BBOX_PATTERN)
+
+
+def _kind_list_schema(s: dict[str, Any]) -> None:
+    """``kind``: repeated, each value a comma-separated list of kinds."""
+    s.pop("anyOf", None)
+    s.update(type="array", items={"type": "string", "pattern": list_pattern(KINDS)})
+
+
+#: times outside these years are refused: windows and look-backs computed from them would
+#: leave the range of a datetime (0001-01-01 minus ten minutes)
+_YEARS = (1900, 2200)
+
 
 def parse_time(value: str | None, param: str) -> datetime | None:
     if value is None or not value.strip():
         return None
     try:
-        return parse_utc_lenient(value)
-    except ValueError:
+        when = parse_utc_lenient(value)
+    except (ValueError, OverflowError):
         raise bad_param(param, f"not an ISO-8601 time: {value!r}") from None
+    if not _YEARS[0] <= when.year <= _YEARS[1]:
+        raise bad_param(param, f"time {value!r} is out of range ({_YEARS[0]}..{_YEARS[1]})")
+    return when
 
 
 def parse_bbox_param(value: str | None) -> tuple[float, float, float, float] | None:
     if value is None or not value.strip():
         return None
     try:
-        return parse_bbox(value)
+        box = parse_bbox(value)
     except QueryError as exc:
         raise bad_param("bbox", str(exc).removeprefix("bbox: ")) from None
+    if not _BBOX_RE.fullmatch(value):  # what float() takes beyond the documented grammar
+        raise bad_param("bbox", f"not four decimal numbers (e.g. -70.5,9,-60,13.25): {value!r}")
+    return box
 
 
 def parse_kinds(values: Sequence[str] | None) -> tuple[str, ...]:
     kinds: list[str] = []
     for raw in values or ():
+        if not _KINDS_RE.fullmatch(raw):
+            bad = next((k.strip() for k in raw.split(",") if k.strip() not in KINDS), raw)
+            raise bad_param("kind", f"unknown kind {bad!r}; known: {', '.join(KINDS)}")
         for k in raw.split(","):
             k = k.strip()
             if not k:
@@ -89,6 +153,8 @@ def check_cursor(cursor: str | None) -> str | None:
     """A cursor this API handed out, else 400 (checked before the query runs)."""
     if not cursor:
         return None
+    if not _CURSOR_RE.fullmatch(cursor):
+        raise bad_param("cursor", f"not a cursor returned by this API: {cursor[:80]!r}")
     try:
         decode_cursor(cursor)
     except (QueryError, AttributeError, TypeError, ValueError, UnicodeDecodeError):
@@ -136,17 +202,44 @@ def incident_query(
     )
 
 
-Since = Annotated[str | None, Query(description="active at or after (ISO-8601; no offset = UTC)")]
-Until = Annotated[str | None, Query(description="active at or before (ISO-8601)")]
-Bbox = Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat (WGS84)")]
-Zone = Annotated[str | None, Query(description="zone id, e.g. SVZM")]
-Kind = Annotated[list[str] | None, Query(description="incident kind; repeat or comma-separate")]
-SeverityQ = Annotated[
-    str | None, Query(description="minimum severity: info, low, medium, high, critical")
+Since = Annotated[
+    str | None,
+    Query(description="active at or after (ISO-8601; no offset = UTC)", json_schema_extra=TIME_SCHEMA),
 ]
-Subject = Annotated[str | None, Query(description="ICAO hex, call sign, MMSI or vessel name")]
-Status = Annotated[str | None, Query(description="open or closed")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+Until = Annotated[
+    str | None, Query(description="active at or before (ISO-8601)", json_schema_extra=TIME_SCHEMA)
+]
+Bbox = Annotated[
+    str | None,
+    Query(description="min_lon,min_lat,max_lon,max_lat (WGS84 degrees; min <= max)",
+          json_schema_extra=BBOX_SCHEMA),
+]
+Zone = Annotated[
+    str | None,
+    Query(description="zone id, e.g. SVZM; an unknown zone is a 400", json_schema_extra=string_schema()),
+]
+Kind = Annotated[
+    list[str] | None,
+    Query(
+        description="incident kind; repeat or comma-separate",
+        json_schema_extra=_kind_list_schema,
+    ),
+]
+SeverityQ = Annotated[
+    str | None,
+    Query(description="minimum severity: info, low, medium, high, critical",
+          json_schema_extra=enum_schema(SEVERITIES)),
+]
+Subject = Annotated[
+    str | None,
+    Query(description="ICAO hex, call sign, MMSI or vessel name", json_schema_extra=string_schema()),
+]
+Status = Annotated[str | None, Query(description="open or closed", json_schema_extra=enum_schema(STATUSES))]
+Cursor = Annotated[
+    str | None,
+    Query(description="`next_cursor` of the previous page (opaque; anything else is a 400)",
+          json_schema_extra=string_schema(pattern=CURSOR_PATTERN)),
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,3 +209,251 @@ class TrafficSeries(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+# --- rewind, tracks and the crisis record (monitor.web.api_history) ----------------------------
+
+
+class PositionCollection(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    kind: Literal["aircraft", "vessels"]
+    count: int
+    features: list[LiveFeature]
+
+
+class FeatureCollectionBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[dict[str, Any]]
+
+
+class SnapshotLookback(BaseModel):
+    aircraft: int = Field(description="seconds before `at` an aircraft's last stored position may be")
+    vessels: int = Field(description="seconds before `at` a vessel's last stored position may be")
+
+
+class SnapshotBody(BaseModel):
+    at: datetime = Field(description="the time rewound to")
+    bbox: list[float] | None = None
+    lookback_s: SnapshotLookback
+    aircraft: PositionCollection = Field(description="each aircraft's latest stored position in the lookback")
+    vessels: PositionCollection = Field(description="each vessel's latest stored position in the lookback")
+    zones: ZoneCollection = Field(description="zone versions in force at `at`")
+    incidents: IncidentCollection = Field(description="incidents active at `at` (geometry: last position)")
+
+
+class PositionsProperties(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    subject_id: str
+    count: int
+    truncated: bool
+    times: list[datetime] = Field(description="observation time of each vertex, oldest first")
+
+
+class PositionsFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Geometry | None = Field(description="LineString; a Point for one position; null for none")
+    properties: PositionsProperties
+
+
+class ExtentRange(BaseModel):
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+class DataExtentBody(BaseModel):
+    incidents: ExtentRange = Field(description="first start and last activity of the stored incidents")
+    positions: ExtentRange = Field(description="first and last stored positions")
+    clock: datetime | None = Field(None, description="data time the monitor is at")
+
+
+class CrisisEventProperties(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(description="stable id, e.g. strike-2025-09-02-1")
+    kind: Literal["airspace", "strike"]
+    time: datetime = Field(description="as reported; 00:00 UTC of the day when only the day is known")
+    time_precision: Literal["minute", "day"]
+    title: str
+    source_url: str = Field(description="the public page the facts come from")
+    source_title: str
+    zone_id: str | None = Field(None, description="approximate strike area or FIR the event refers to")
+    location_note: str | None = None
+
+
+class CrisisEventFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: Geometry | None = Field(description="null: no coordinates were released")
+    properties: CrisisEventProperties
+
+
+class CrisisEventCollection(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    attribution: str
+    count: int
+    features: list[CrisisEventFeature]
+
+
+# --- media types of the answers, for the OpenAPI document ---------------------------------
+# Handlers return ready-made ``Response`` objects; these classes only tell FastAPI which
+# media type a route's 200 answer has, so the document says what the server sends.
+
+from fastapi.responses import JSONResponse as _JSONResponse  # noqa: E402
+
+
+class GeoJSONResponse(_JSONResponse):
+    """``application/geo+json`` (RFC 7946)."""
+
+    media_type = "application/geo+json"
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries of error answers: always ``application/json``
+    :class:`ErrorBody`, whatever the media type of the route's 200 answer.
+
+    ``descriptions`` maps ``"e400"`` … to a description of that status. The schema is a
+    reference to ``ErrorBody`` in the document's components, where the JSON routes that
+    declare ``{"model": ErrorBody}`` (``/api/stats/traffic`` among them) put it."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        code: {
+            "description": descriptions.get(f"e{code}", "error; `param` names the parameter at fault"),
+            "content": {"application/json": {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+# --- the airspace status board (``/api/status``) and traffic by operator -------------------
+
+
+class BoardRule(BaseModel):
+    """One rule (zone version) on the status board."""
+
+    zone_id: str
+    version: int
+    name: str
+    kind: str = Field(description="prohibited, closed, advisory, statement (lifted in changes)")
+    binds: str = Field(description="all, civil, operators:US, carriers:IBE,AEA, nobody")
+    binds_text: str = Field(description="whom it binds, in words")
+    binding: bool = Field(description="false for advisories and statements: they bind nobody")
+    since: str | None
+    until: str | None = Field(description="null: until further notice")
+    authority: str
+    sources: list[str] = Field(description="source addresses, the main one first")
+    notes: str = ""
+    confidence: float = 1.0
+    firs: list[str] = Field(default_factory=list)
+
+
+class BoardChange(BoardRule):
+    change: str = Field(description="took effect, ended, lifted")
+    at: str | None
+
+
+class BoardEndedRule(BoardRule):
+    ended_at: str | None
+    zones: list[str] = Field(default_factory=list, description="every zone whose rule of this authority and kind ended then")
+
+
+class BoardCount(BaseModel):
+    key: str = Field(description="ISO 3166 alpha-2 State of registry or ICAO operator designator; '' unknown")
+    label: str
+    flights: int
+
+
+class BoardFlights(BaseModel):
+    total: int
+    by_registry: list[BoardCount]
+    by_operator: list[BoardCount]
+
+
+class BoardReroute(BaseModel):
+    incident_id: int
+    callsign: str | None
+    route: str | None
+    avoided_zones: list[str]
+    firs_used: list[str]
+    extra_distance_km: float | None
+    extra_time_min: float | None
+    started_at: str | None
+    severity: str
+    summary: str
+
+
+class BoardFir(BaseModel):
+    fir: str = Field(description="FIR code, e.g. SVZM")
+    zone_id: str
+    name: str
+    watched: bool
+    binding_in_force: bool
+    rules: list[BoardRule] = Field(description="rules in force at the board's time")
+    changes_24h: list[BoardChange]
+    flights_now: BoardFlights
+    reroutes_24h: list[BoardReroute]
+
+
+class DayCount(BaseModel):
+    day: str
+    flights: int
+
+
+class OperatorReturnEvent(BaseModel):
+    zone: str
+    operator_icao: str
+    day: str
+    last_seen_day: str
+    gap_days: int
+    flights: int
+    text: str
+
+
+class TrafficBaseline(BaseModel):
+    since: str | None
+    until: str | None
+    days: int
+    days_with_data: int
+    flights_per_day: float | None = Field(description="null: no stored counts in the baseline")
+
+
+class OperatorSeries(BaseModel):
+    key: str
+    label: str
+    flights: int
+    per_day: list[DayCount]
+    baseline_per_day: float | None
+
+
+class BoardTraffic(BaseModel):
+    zone: str
+    days: list[DayCount]
+    baseline: TrafficBaseline
+    top_operators: list[OperatorSeries]
+
+
+class StatusBoard(BaseModel):
+    at: str | None
+    generated_at: str | None
+    binding_in_force: bool
+    headline: str = Field(description='"Nothing binding in force. ..." or the binding rules')
+    last_binding_ended: BoardEndedRule | None
+    flights_source: str
+    firs: list[BoardFir]
+    reroutes_24h: list[BoardReroute]
+    traffic: BoardTraffic
+    operator_returns: list[OperatorReturnEvent]
+    open_incidents: dict[str, int]
+
+
+class OperatorTrafficStats(BaseModel):
+    zone: str
+    since: str | None
+    until: str | None
+    baseline: TrafficBaseline
+    days: list[DayCount]
+    flights: int
+    operators: list[OperatorSeries]
+    registries: list[OperatorSeries]
+    operator_returns: list[OperatorReturnEvent]

@@ -4,8 +4,10 @@ more task beside the pollers), on 127.0.0.1 unless told otherwise.
 :func:`run_workers` serves the history API from several worker processes instead (uvicorn's
 supervisor, one shared socket): a read-only server beside the live service, for many map
 and history users. Each worker builds its own app with ``monitor.service.main:history_app`` over the
-database of the settings; there is no live feed in those processes (``/api/live/*`` answer
-empty snapshots), so the live map stays on the ``monitor run`` process.
+database of the settings. There is no feed in those processes: ``/api/live/*`` answer the
+latest stored position of each subject (``monitor.service.main.StoreLiveFeed``, refreshed
+every 5 s, as downsampled as the store keeps them), and ``/metrics`` answers what the
+database tells (``monitor.metrics.StoreCollector``: the same numbers from every worker).
 """
 
 from __future__ import annotations

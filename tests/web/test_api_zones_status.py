@@ -104,7 +104,7 @@ def test_openapi_documents_every_endpoint(client):
     listing = paths["/api/incidents"]["get"]
     assert {p["name"] for p in listing["parameters"]} >= {
         "since", "until", "bbox", "zone", "kind", "severity", "subject", "status", "cursor", "limit", "format"}
-    ok = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    ok = listing["responses"]["200"]["content"]["application/geo+json"]["schema"]
     assert ok["$ref"].endswith("/IncidentCollection")
     assert "ErrorBody" in listing["responses"]["400"]["content"]["application/json"]["schema"]["$ref"]
     assert "/" not in paths and "/history" not in paths  # pages are not API

@@ -9,6 +9,7 @@ import folium
 from branca.element import Element
 
 from monitor.web.pages.common import Script, basemap_layers, finish, new_map, realtime, topbar
+from monitor.web.pages.status import RULES_LINE
 
 #: poll intervals (ms): positions fast, incidents often, areas rarely
 LIVE_MS = 5_000
@@ -18,6 +19,10 @@ ZONES_MS = 60_000
 BASEMAP_MS = 3_600_000
 
 JS = folium.JsCode
+
+REWIND_INCLUDES = (
+    '<link rel="stylesheet" href="/static/rewind.css"><script src="/static/rewind.js"></script>'
+)
 
 
 def live_page(*, banner: str | None, tile_url: str | None = None, tile_attribution: str = "") -> str:
@@ -33,6 +38,7 @@ def live_page(*, banner: str | None, tile_url: str | None = None, tile_attributi
         ),
         name="statusbar",
     )
+    fig.html.add_child(Element(RULES_LINE), name="rules_line")  # "Rules in force: none binding"
     land, names = basemap_layers(BASEMAP_MS)
     layers = {
         "basemap": land,
@@ -73,6 +79,8 @@ def live_page(*, banner: str | None, tile_url: str | None = None, tile_attributi
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     names = ", ".join(f"{json.dumps(k)}: {v.get_name()}" for k, v in layers.items())
     m.add_child(Script("MonitorMap.initLive({{ map }}, {layers: {" + names + "}});"))
+    # the time control (rewind.js: reads MonitorMap.map / .layers after initLive)
+    fig.header.add_child(Element(REWIND_INCLUDES), name="rewind")
     return finish(fig, allow_remote=_tile_host(tile_url))
 
 
