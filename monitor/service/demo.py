@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -23,8 +21,8 @@ from rich.console import Console
 from monitor.config import REPO_ROOT, Settings, WebConfig
 from monitor.errors import MonitorError
 from monitor.service.live import LiveOptions, LiveService
-from monitor.service.main import attach_alerting
-from monitor.service.runtime import Runtime, build_runtime
+from monitor.service.main import attach_alerting, web_task
+from monitor.service.runtime import build_runtime
 
 log = logging.getLogger(__name__)
 
@@ -84,43 +82,6 @@ def demo_settings(database: Path, port: int, webhook_url: str | None = None) -> 
         # the routes the scenario's airlines "published", for reroute analysis
         routes_csv=[str(shipped_paths()["demo_routes"])],
     )
-
-
-def demo_web_task(
-    runtime: Runtime, settings: Settings, queue_depth: Callable[[], int], scenario_end: datetime
-) -> Callable[[asyncio.Event], Awaitable[None]]:
-    """The web app of ``monitor run`` (:func:`monitor.service.main.web_task`) with the demo's
-    banner, knowing when the scenario ends: ``/api/live/status`` then says the scenario has
-    ended and the map shows it, instead of freezing silently on the last picture."""
-    from monitor.metrics import MonitorCollector, make_registry
-    from monitor.store.outbox import OutboxStore
-    from monitor.web.api_live import SCENARIO_END_STATE
-    from monitor.web.app import create_app
-    from monitor.web.server import serve
-    from monitor.web.services import WebServices
-
-    pipeline = runtime.pipeline
-    alert_counts = OutboxStore(runtime.store.engine).counts if pipeline.outbox is not None else None
-    registry = make_registry(
-        MonitorCollector(pipeline, alert_counts=alert_counts, queue_depth=queue_depth)
-    )
-    services = WebServices(
-        store=runtime.store,
-        live=pipeline.live,
-        health=runtime.health,
-        zones=lambda: list(pipeline.geofence.index.versions),
-        config=settings.web,
-        clock=lambda: pipeline.now,
-        metrics=registry,
-        banner=BANNER,
-    )
-    app = create_app(services)
-    setattr(app.state, SCENARIO_END_STATE, scenario_end)
-
-    async def run_web(stop: asyncio.Event) -> None:
-        await serve(app, settings.web.host, settings.web.port, stop)
-
-    return run_web
 
 
 def run_demo(
@@ -234,7 +195,13 @@ def run_demo(
                     runtime, [adsb, opensky, nga], [ais_ws, nmea], options, clock=clock.now
                 )
                 options.extra_tasks.append(
-                    demo_web_task(runtime, settings, service.queue.qsize, scenario.end)
+                    web_task(
+                        runtime,
+                        settings,
+                        queue_depth=service.queue.qsize,
+                        banner=BANNER,
+                        scenario_end=scenario.end,
+                    )
                 )
                 console.print(f"[bold yellow]{BANNER}[/]")
                 console.print(

@@ -42,7 +42,7 @@ from monitor.errors import FeedError, RateLimited, StoreError
 from monitor.feeds.base import PollingAdapter, StreamingAdapter
 from monitor.service.runtime import Runtime, version_keys
 from monitor.store.zone_signal import ZoneSignal
-from monitor.timeutil import utcnow
+from monitor.timeutil import iso_z, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,18 @@ class LiveService:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: the live route lookup (started by ``run`` when ``routeset.enabled``)
         self.routeset: Any = None
+        #: positions per source and hour received live, stored as this run's coverage
+        #: (``/api/coverage``, the history page's strip), as ``monitor backfill`` does
+        self._coverage: Any = None
+        if self.pipeline.store is not None and self.pipeline.coverage is None:
+            from collections import Counter
+
+            from monitor.backfill.run import CoverageWriter
+
+            self.pipeline.coverage = Counter()
+            self._coverage = CoverageWriter(
+                self.pipeline.store, f"live:{iso_z(utcnow())}", self.pipeline.coverage
+            )
 
     # --- producers -------------------------------------------------------------------------
 
@@ -234,6 +246,8 @@ class LiveService:
                 try:
                     async with self._pipeline_lock:
                         await asyncio.to_thread(self.pipeline.tick, self.clock())
+                        if self._coverage is not None:
+                            await asyncio.to_thread(self._coverage.write)
                 except StoreError as exc:
                     log.error("%s", exc)
                     await self._flush_until_stored()
@@ -356,6 +370,13 @@ class LiveService:
                 await route_client.aclose()
             if self._writer is not None:
                 self._writer.close()
+            if self._coverage is not None:
+                from sqlalchemy.exc import SQLAlchemyError
+
+                try:
+                    self._coverage.write()
+                except SQLAlchemyError as exc:  # the database is gone: say so, stop anyway
+                    log.error("the coverage of this run was not stored: %s", exc)
             log.info(
                 "stopped: %d record(s) received, %d processed", self.records_in, self.records_processed
             )

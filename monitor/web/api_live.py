@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from monitor.store import IncidentQuery
 from monitor.timeutil import iso_z
@@ -21,7 +21,6 @@ router = APIRouter(tags=["live"])
 
 #: ``app.state`` attribute naming the end of a played scenario (``monitor demo`` sets it):
 #: once the data clock reaches it, ``/api/live/status`` says the scenario has ended
-SCENARIO_END_STATE = "scenario_end"
 
 #: how far back a "recent track" goes (data time) and how many subjects get one
 TRACK_WINDOW = timedelta(hours=2)
@@ -155,13 +154,13 @@ def live_tracks(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
     summary="The data clock, and whether a played scenario (monitor demo) has ended",
     response_model=None,
 )
-def live_status(ctx: Annotated[WebContext, Depends(get_ctx)], request: Request) -> Response:
+def live_status(ctx: Annotated[WebContext, Depends(get_ctx)]) -> Response:
     """``clock``: the data time the monitor is at (None before the first record);
     ``scenario_end``: the end of the scenario a demo plays (None for a live service);
     ``ended``: the clock has reached that end, so nothing on the map will move again;
     ``message``: what the page shows then."""
     clock = ctx.clock()
-    end = getattr(request.app.state, SCENARIO_END_STATE, None)
+    end = ctx.services.scenario_end
     ended = bool(end is not None and clock is not None and clock >= end - timedelta(seconds=1))
     message = (
         f"The scenario ended at {end:%Y-%m-%d %H:%M:%S} UTC: the map shows its last picture "

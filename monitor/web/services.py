@@ -47,3 +47,5 @@ class WebServices:
     tile_attribution: str = ""
     ready: Callable[[], bool] = lambda: True
     zones_stored: Callable[[], object] = lambda: None
+    #: the end of the scenario a demo plays (``/api/live/status`` says when it has ended)
+    scenario_end: datetime | None = None

@@ -79,3 +79,13 @@ feeds:
     received = int(stopped[-1].split("stopped:")[1].split("record")[0])
     assert received == len(records)
     assert f"{received} processed" in stopped[-1]
+    # what it received live is the run's coverage (the history page's strip), stored at stop
+    from monitor.store import Store
+    from monitor.store.repository import coverage
+
+    store = Store.open(f"sqlite:///{tmp_path / 'run.sqlite'}", migrate_schema=False)
+    try:
+        rows = coverage(store)
+    finally:
+        store.close()
+    assert [source for source, _hour, positions in rows if positions > 0] == ["my_receiver"]

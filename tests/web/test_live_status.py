@@ -11,7 +11,6 @@ import pytest
 from monitor.domain import Observation, SubjectKind
 from monitor.pipeline.health import FeedHealthBook
 from monitor.service.demo import NGA_POLL_S, demo_poll_interval_s
-from monitor.web.api_live import SCENARIO_END_STATE
 from monitor.web.live_index import aircraft_feature, vessel_feature
 from tests.web import scenario
 
@@ -22,13 +21,15 @@ def test_status_without_a_scenario_never_says_ended(client):
 
 
 def test_status_says_when_the_scenario_has_ended(client):
-    setattr(client.app.state, SCENARIO_END_STATE, scenario.t(30))
+    services = client.app.state.ctx.services
+    services.scenario_end = scenario.t(30)
     body = client.get("/api/live/status").json()
     assert body["ended"] is False and body["scenario_end"] == "2025-12-02T10:30:00Z"
-    setattr(client.app.state, SCENARIO_END_STATE, scenario.t(10))  # the data clock is there
+    services.scenario_end = scenario.t(10)  # the data clock is there
     body = client.get("/api/live/status").json()
     assert body["ended"] is True
     assert body["message"].startswith("The scenario ended at 2025-12-02 10:10:00 UTC")
+    services.scenario_end = None
 
 
 @pytest.mark.parametrize("speed", [10.0, 40.0, 80.0, 200.0])
