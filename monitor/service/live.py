@@ -247,10 +247,20 @@ class LiveService:
                     async with self._pipeline_lock:
                         await asyncio.to_thread(self.pipeline.tick, self.clock())
                         if self._coverage is not None:
-                            await asyncio.to_thread(self._coverage.write)
+                            await asyncio.to_thread(self._write_coverage)
                 except StoreError as exc:
                     log.error("%s", exc)
                     await self._flush_until_stored()
+
+    def _write_coverage(self) -> None:
+        """Store this run's coverage; while the database is away the counts wait (they are
+        totals, written again at the next tick), the feeds go on."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self._coverage.write()
+        except SQLAlchemyError as exc:
+            log.warning("coverage not stored this tick (kept for the next): %s", exc)
 
     async def _process(self, batch: list[CaptureRecord]) -> None:
         if self._writer is not None:
@@ -371,12 +381,7 @@ class LiveService:
             if self._writer is not None:
                 self._writer.close()
             if self._coverage is not None:
-                from sqlalchemy.exc import SQLAlchemyError
-
-                try:
-                    self._coverage.write()
-                except SQLAlchemyError as exc:  # the database is gone: say so, stop anyway
-                    log.error("the coverage of this run was not stored: %s", exc)
+                self._write_coverage()
             log.info(
                 "stopped: %d record(s) received, %d processed", self.records_in, self.records_processed
             )
