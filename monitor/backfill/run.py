@@ -53,6 +53,7 @@ from monitor.errors import MonitorError
 from monitor.feeds.batch import ParsedRecords, RecordParse
 from monitor.pipeline import Pipeline, PipelineStats
 from monitor.store import StoreBatch
+from monitor.store.repository import CoverageWriter
 from monitor.timeutil import iso_z, utc_from_epoch_s, utcnow
 
 log = logging.getLogger(__name__)
@@ -398,32 +399,6 @@ def _load_routes(pipeline: Pipeline, files: list[PlannedFile]) -> int:
     for p in book.problems[before:]:
         log.debug("flights: %s", p)
     return n
-
-
-class CoverageWriter:
-    """The run's position counts per source and hour (``Pipeline.coverage``) to the store,
-    at most every ``every_s`` of wall time and at the end; rows replaced, so what a killed
-    run wrote is overwritten by the resumed run's recount."""
-
-    def __init__(self, store: Any, origin: str, counts: Counter[tuple[str, int]],
-                 every_s: float = 5.0) -> None:
-        self.store, self.origin, self.counts, self.every_s = store, origin, counts, every_s
-        self._written: dict[tuple[str, int], int] = {}
-        self._last = time.monotonic()
-
-    def maybe_write(self) -> None:
-        if time.monotonic() - self._last >= self.every_s:
-            self.write()
-
-    def write(self) -> None:
-        from monitor.store.repository import save_coverage
-
-        changed = [(s, h, n) for (s, h), n in self.counts.items() if self._written.get((s, h)) != n]
-        if changed and self.store is not None:
-            save_coverage(self.store, self.origin, changed)
-            for s, h, n in changed:
-                self._written[(s, h)] = n
-        self._last = time.monotonic()
 
 
 def backfill(

@@ -134,7 +134,7 @@ class LiveService:
         if self.pipeline.store is not None and self.pipeline.coverage is None:
             from collections import Counter
 
-            from monitor.backfill.run import CoverageWriter
+            from monitor.store.repository import CoverageWriter
 
             self.pipeline.coverage = Counter()
             self._coverage = CoverageWriter(

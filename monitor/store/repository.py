@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -1250,6 +1252,31 @@ def save_coverage(store: Store, origin: str, rows: Iterable[tuple[str, int, int]
             }, ["source", "hour", "origin"]))
             n += 1
     return n
+
+
+class CoverageWriter:
+    """A run's position counts per source and hour (``Pipeline.coverage``) to the store,
+    at most every ``every_s`` of wall time and at the end; rows replaced, so what a killed
+    run wrote is overwritten by the resumed run's recount. Used by ``monitor backfill`` and
+    by the live service."""
+
+    def __init__(self, store: Store, origin: str, counts: Counter[tuple[str, int]],
+                 every_s: float = 5.0) -> None:
+        self.store, self.origin, self.counts, self.every_s = store, origin, counts, every_s
+        self._written: dict[tuple[str, int], int] = {}
+        self._last = time.monotonic()
+
+    def maybe_write(self) -> None:
+        if time.monotonic() - self._last >= self.every_s:
+            self.write()
+
+    def write(self) -> None:
+        changed = [(s, h, n) for (s, h), n in self.counts.items() if self._written.get((s, h)) != n]
+        if changed and self.store is not None:
+            save_coverage(self.store, self.origin, changed)
+            for s, h, n in changed:
+                self._written[(s, h)] = n
+        self._last = time.monotonic()
 
 
 def coverage(
