@@ -56,7 +56,8 @@ def api() -> Iterator[tuple[Any, list[Any]]]:
 
 def check_response(operation: Any, response: Any, what: str) -> None:
     status = response.status_code
-    detail = f"{what} -> {status}: {response.text[:300]}"
+    # binary answers (GeoParquet) are shown as bytes: the detail must not fail to print
+    detail = f"{what} -> {status}: {response.content[:300].decode('utf-8', 'replace')}"
     assert status != 500, detail
     if status >= 500:
         assert str(status) in operation.definition.raw.get("responses", {}), detail
